@@ -1,0 +1,97 @@
+//! Failure messages that teach.
+//!
+//! A bare `assert_eq!(steps, 5)` tells a learner that 35 is not 5. A lesson
+//! tells them what happened ("cancel at t=5s, but the report ran until
+//! t=35s"), asks the question that leads to the fix ("is the work spawned and
+//! detached?"), shows the timeline and names the section of the book to read.
+
+use crate::Timeline;
+
+/// A teaching expectation: build it with what went wrong, then `check` it.
+#[must_use = "a lesson does nothing until `check` is called"]
+pub struct Lesson {
+    chapter: &'static str,
+    story: String,
+    question: Option<String>,
+    timeline: Option<String>,
+}
+
+impl Lesson {
+    /// `chapter` names the book page and section to read again, e.g.
+    /// `"Why cancel? > Dropping is cancelling (src/why.md)"`.
+    pub fn new(chapter: &'static str, story: impl Into<String>) -> Self {
+        Lesson {
+            chapter,
+            story: story.into(),
+            question: None,
+            timeline: None,
+        }
+    }
+
+    /// The question that points the learner at the fix.
+    pub fn ask(mut self, question: impl Into<String>) -> Self {
+        self.question = Some(question.into());
+        self
+    }
+
+    /// Shows the timeline in the failure message.
+    pub fn timeline(mut self, timeline: &Timeline) -> Self {
+        self.timeline = Some(timeline.render());
+        self
+    }
+
+    /// Fails the test with the lesson unless `ok` holds.
+    #[track_caller]
+    pub fn check(self, ok: bool) {
+        if !ok {
+            self.fail()
+        }
+    }
+
+    /// Fails the test with the lesson.
+    #[track_caller]
+    pub fn fail(self) -> ! {
+        panic!("{}", self.message())
+    }
+
+    fn message(&self) -> String {
+        let mut text = format!("\n\n  {}", self.story);
+        if let Some(question) = &self.question {
+            text.push_str(&format!("\n  {question}"));
+        }
+        if let Some(timeline) = &self.timeline {
+            text.push_str("\n\n  What happened (virtual time):\n");
+            text.push_str(timeline);
+        } else {
+            text.push('\n');
+        }
+        text.push_str(&format!("\n  Read again: {}\n", self.chapter));
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_true_lesson_passes() {
+        Lesson::new("src/why.md", "fine").check(true);
+    }
+
+    #[test]
+    fn the_message_tells_the_story_and_names_the_chapter() {
+        let lesson = Lesson::new("Why cancel? (src/why.md)", "cancel at t=5s, but 35 steps ran")
+            .ask("is the work spawned and detached?");
+        let message = lesson.message();
+        assert!(message.contains("cancel at t=5s, but 35 steps ran"));
+        assert!(message.contains("is the work spawned and detached?"));
+        assert!(message.contains("Read again: Why cancel? (src/why.md)"));
+    }
+
+    #[test]
+    #[should_panic(expected = "Read again: src/why.md")]
+    fn a_false_lesson_fails_the_test() {
+        Lesson::new("src/why.md", "wrong").check(false);
+    }
+}

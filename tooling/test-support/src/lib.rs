@@ -1,0 +1,23 @@
+//! Helpers shared by every exercise's tests.
+//!
+//! The tests of this course have three jobs: catch the cancellation bug,
+//! explain it in the learner's terms, and never hang the learner's terminal.
+//! Each module serves one of them:
+//!
+//! - [`bounded`] runs a test body on its own thread, with tokio's paused clock,
+//!   and fails it after a wall-clock limit if it hangs or spins.
+//! - [`timeline`] records what happened at which virtual instant, so that a
+//!   failure can tell the story ("cancel at t=5s, step 35 at t=35s").
+//! - [`lesson`] turns a failed expectation into a message that says what went
+//!   wrong, asks the question that leads to the fix, and names the chapter.
+//!
+//! Only tokio is a dependency here; helpers for HTTP or databases belong
+//! behind cargo features so that an early exercise compiles nothing more.
+
+pub mod bounded;
+pub mod lesson;
+pub mod timeline;
+
+pub use bounded::{paused, real_time};
+pub use lesson::Lesson;
+pub use timeline::{Timeline, at};

@@ -1,0 +1,166 @@
+//! A record of what happened when, in virtual time.
+//!
+//! Under a paused clock, `tokio::time::Instant::now()` is the virtual instant,
+//! so "the report ran until t=35s" is exact and the same on every run. The
+//! exercises' code reports its progress through plain callbacks or counters;
+//! the tests forward those into a `Timeline`, and a failure prints it.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// One thing that happened, and when (time since the timeline started).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub at: Duration,
+    pub what: String,
+}
+
+/// A shared, cloneable list of events. Clones record into the same list.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    origin: Instant,
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl Timeline {
+    /// Starts a timeline at the current (virtual) instant: t=0s.
+    pub fn start() -> Self {
+        Timeline {
+            origin: Instant::now(),
+            events: Arc::default(),
+        }
+    }
+
+    /// Time since the timeline started.
+    pub fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    /// Records an event at the current instant.
+    pub fn record(&self, what: impl Into<String>) {
+        let event = Event {
+            at: self.now(),
+            what: what.into(),
+        };
+        self.events.lock().unwrap().push(event);
+    }
+
+    /// Every event so far, in the order they were recorded.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// How many events start with `prefix` (e.g. `count("step")`).
+    pub fn count(&self, prefix: &str) -> usize {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|event| event.what.starts_with(prefix))
+            .count()
+    }
+
+    /// When the last event starting with `prefix` happened.
+    pub fn last(&self, prefix: &str) -> Option<Duration> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|event| event.what.starts_with(prefix))
+            .map(|event| event.at)
+    }
+
+    /// The timeline as indented lines, long runs of similar events shortened
+    /// to their first and last few, ready to go into a failure message.
+    pub fn render(&self) -> String {
+        const KEEP: usize = 4;
+        let events = self.events();
+        let mut out = String::new();
+        let mut index = 0;
+        while index < events.len() {
+            // A run of events that share their first word, e.g. "step 1".."step 35".
+            let word = first_word(&events[index].what);
+            let run = events[index..]
+                .iter()
+                .take_while(|event| first_word(&event.what) == word)
+                .count();
+            if run > 2 * KEEP + 1 {
+                for event in &events[index..index + KEEP] {
+                    line(&mut out, event);
+                }
+                let _ = writeln!(out, "    {:>7}  ... {} more ...", "", run - 2 * KEEP);
+                for event in &events[index + run - KEEP..index + run] {
+                    line(&mut out, event);
+                }
+            } else {
+                for event in &events[index..index + run] {
+                    line(&mut out, event);
+                }
+            }
+            index += run;
+        }
+        if out.is_empty() {
+            out.push_str("    (nothing was recorded)\n");
+        }
+        out
+    }
+}
+
+fn first_word(text: &str) -> &str {
+    text.split_whitespace().next().unwrap_or("")
+}
+
+fn line(out: &mut String, event: &Event) {
+    let _ = writeln!(out, "    {:>7}  {}", at(event.at), event.what);
+}
+
+/// Formats a virtual instant the way the messages use it: `t=5s`, `t=2.5s`.
+pub fn at(time: Duration) -> String {
+    if time.subsec_millis() == 0 {
+        format!("t={}s", time.as_secs())
+    } else {
+        format!("t={}s", time.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paused;
+
+    #[test]
+    fn records_virtual_time() {
+        paused(|| async {
+            let timeline = Timeline::start();
+            timeline.record("start");
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            timeline.record("step 1");
+            assert_eq!(timeline.count("step"), 1);
+            assert_eq!(timeline.last("step"), Some(Duration::from_millis(2500)));
+            assert_eq!(
+                timeline.render(),
+                "       t=0s  start\n     t=2.5s  step 1\n"
+            );
+        });
+    }
+
+    #[test]
+    fn long_runs_are_shortened() {
+        paused(|| async {
+            let timeline = Timeline::start();
+            for step in 1..=35 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                timeline.record(format!("step {step}"));
+            }
+            let text = timeline.render();
+            assert!(text.contains("step 4\n"), "{text}");
+            assert!(text.contains("... 27 more ..."), "{text}");
+            assert!(text.contains("t=35s  step 35"), "{text}");
+            assert!(!text.contains("step 5\n"), "{text}");
+        });
+    }
+}
