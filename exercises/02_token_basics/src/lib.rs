@@ -52,9 +52,19 @@ pub struct Workers {
 }
 
 /// Starts both workers under the application's token.
-pub fn start_workers(app: &CancellationToken, importer: Job, exporter: Job, events: Events) -> Workers {
+pub fn start_workers(
+    app: &CancellationToken,
+    importer: Job,
+    exporter: Job,
+    events: Events,
+) -> Workers {
     Workers {
-        importer: tokio::spawn(run_worker("importer", app.clone(), importer, events.clone())),
+        importer: tokio::spawn(run_worker(
+            "importer",
+            app.clone(),
+            importer,
+            events.clone(),
+        )),
         exporter: tokio::spawn(run_worker("exporter", app.clone(), exporter, events)),
     }
 }

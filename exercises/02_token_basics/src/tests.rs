@@ -30,11 +30,17 @@ fn events_after(timeline: &Timeline, instant: Duration, prefix: &str) -> Vec<Str
 
 /// The importer stops at t=3s (failing, or finishing), the exporter has ten
 /// steps to do. The exporter must not notice what happened to the importer.
-fn the_exporter_outlives_the_importer(importer_job: Job, importer_expected: Result<u32, WorkerError>) {
+fn the_exporter_outlives_the_importer(
+    importer_job: Job,
+    importer_expected: Result<u32, WorkerError>,
+) {
     paused(move || async move {
         let timeline = Timeline::start();
         let app = CancellationToken::new();
-        let exporter_job = Job { steps: 10, fails_at: None };
+        let exporter_job = Job {
+            steps: 10,
+            fails_at: None,
+        };
         let workers = start_workers(&app, importer_job, exporter_job, record_events(&timeline));
 
         let importer = workers.importer.await.expect("the importer panicked");
@@ -42,9 +48,12 @@ fn the_exporter_outlives_the_importer(importer_job: Job, importer_expected: Resu
         let exporter = workers.exporter.await.expect("the exporter panicked");
         timeline.record(format!("exporter returned {exporter:?}"));
 
-        Lesson::new(CHAPTER, format!("the importer should return {importer_expected:?}, but returned {importer:?}"))
-            .timeline(&timeline)
-            .check(importer == importer_expected);
+        Lesson::new(
+            CHAPTER,
+            format!("the importer should return {importer_expected:?}, but returned {importer:?}"),
+        )
+        .timeline(&timeline)
+        .check(importer == importer_expected);
         let steps = timeline.count("exporter step");
         Lesson::new(
             CHAPTER,
@@ -66,14 +75,23 @@ fn the_exporter_outlives_the_importer(importer_job: Job, importer_expected: Resu
 #[test]
 fn a_failing_importer_leaves_the_exporter_alone() {
     the_exporter_outlives_the_importer(
-        Job { steps: 10, fails_at: Some(3) },
+        Job {
+            steps: 10,
+            fails_at: Some(3),
+        },
         Err(WorkerError::Failed { step: 3 }),
     );
 }
 
 #[test]
 fn a_finished_importer_leaves_the_exporter_alone() {
-    the_exporter_outlives_the_importer(Job { steps: 3, fails_at: None }, Ok(3));
+    the_exporter_outlives_the_importer(
+        Job {
+            steps: 3,
+            fails_at: None,
+        },
+        Ok(3),
+    );
 }
 
 #[test]
@@ -81,8 +99,14 @@ fn a_failed_worker_stops_its_own_heartbeat() {
     paused(|| async {
         let timeline = Timeline::start();
         let app = CancellationToken::new();
-        let importer = Job { steps: 10, fails_at: Some(3) };
-        let exporter = Job { steps: 10, fails_at: None };
+        let importer = Job {
+            steps: 10,
+            fails_at: Some(3),
+        };
+        let exporter = Job {
+            steps: 10,
+            fails_at: None,
+        };
         let workers = start_workers(&app, importer, exporter, record_events(&timeline));
 
         let result = workers.importer.await.expect("the importer panicked");
@@ -114,7 +138,10 @@ fn cancelling_the_application_stops_both_workers() {
     paused(|| async {
         let timeline = Timeline::start();
         let app = CancellationToken::new();
-        let job = Job { steps: 10, fails_at: None };
+        let job = Job {
+            steps: 10,
+            fails_at: None,
+        };
         let workers = start_workers(&app, job, job, record_events(&timeline));
 
         tokio::time::sleep(Duration::from_millis(4500)).await;

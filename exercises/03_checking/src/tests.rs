@@ -26,9 +26,12 @@ fn an_undisturbed_delay_ends_on_time() {
             .check(waiting.poll().is_pending());
 
         tokio::time::advance(Duration::from_secs(1)).await;
-        Lesson::new(CHAPTER, "delay(10 s) with nobody cancelling was not over at t=10s")
-            .ask("Does it still wait for the full duration when the token stays quiet?")
-            .check(waiting.is_woken());
+        Lesson::new(
+            CHAPTER,
+            "delay(10 s) with nobody cancelling was not over at t=10s",
+        )
+        .ask("Does it still wait for the full duration when the token stays quiet?")
+        .check(waiting.is_woken());
         assert_ready_eq!(waiting.poll(), Ok(()));
     });
 }

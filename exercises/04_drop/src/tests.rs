@@ -8,8 +8,7 @@ use tokio_test::task;
 
 use super::*;
 
-const CHAPTER: &str =
-    "\"Dropping is cancelling\", section \"Clean-up goes in Drop\" (src/drop.md)";
+const CHAPTER: &str = "\"Dropping is cancelling\", section \"Clean-up goes in Drop\" (src/drop.md)";
 
 #[test]
 fn a_dropped_request_is_no_longer_counted() {
@@ -17,7 +16,10 @@ fn a_dropped_request_is_no_longer_counted() {
         let in_flight = InFlight::default();
         // The client gives up after 1 s; the look-up takes 2 s.
         let outcome = tokio::time::timeout(Duration::from_secs(1), handle(&in_flight, 7)).await;
-        assert!(outcome.is_err(), "the look-up takes 2 s, so a 1 s timeout must fire");
+        assert!(
+            outcome.is_err(),
+            "the look-up takes 2 s, so a 1 s timeout must fire"
+        );
 
         Lesson::new(
             CHAPTER,
@@ -47,10 +49,19 @@ fn a_running_request_is_counted() {
 
         tokio::time::advance(LOOKUP_TIME).await;
         let page = request.poll();
-        assert_eq!(page, std::task::Poll::Ready(Ok("<h1>user 7</h1>".to_owned())));
+        assert_eq!(
+            page,
+            std::task::Poll::Ready(Ok("<h1>user 7</h1>".to_owned()))
+        );
         drop(request);
-        Lesson::new(CHAPTER, format!("after a request succeeded, the in-flight count is {} instead of 0", in_flight.get()))
-            .check(in_flight.get() == 0);
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "after a request succeeded, the in-flight count is {} instead of 0",
+                in_flight.get()
+            ),
+        )
+        .check(in_flight.get() == 0);
     });
 }
 
@@ -62,7 +73,10 @@ fn a_failed_request_is_no_longer_counted() {
         assert_eq!(result, Err(NotFound));
         Lesson::new(
             CHAPTER,
-            format!("after a request failed with NotFound, the in-flight count is {} instead of 0", in_flight.get()),
+            format!(
+                "after a request failed with NotFound, the in-flight count is {} instead of 0",
+                in_flight.get()
+            ),
         )
         .ask("Does the `?` return early, past the line that takes the request off the count?")
         .check(in_flight.get() == 0);

@@ -45,9 +45,19 @@ pub struct Workers {
 
 // ANCHOR: start_workers
 /// Starts both workers under the application's token.
-pub fn start_workers(app: &CancellationToken, importer: Job, exporter: Job, events: Events) -> Workers {
+pub fn start_workers(
+    app: &CancellationToken,
+    importer: Job,
+    exporter: Job,
+    events: Events,
+) -> Workers {
     Workers {
-        importer: tokio::spawn(run_worker("importer", app.child_token(), importer, events.clone())),
+        importer: tokio::spawn(run_worker(
+            "importer",
+            app.child_token(),
+            importer,
+            events.clone(),
+        )),
         exporter: tokio::spawn(run_worker("exporter", app.child_token(), exporter, events)),
     }
 }

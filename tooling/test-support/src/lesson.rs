@@ -81,8 +81,11 @@ mod tests {
 
     #[test]
     fn the_message_tells_the_story_and_names_the_chapter() {
-        let lesson = Lesson::new("Why cancel? (src/why.md)", "cancel at t=5s, but 35 steps ran")
-            .ask("is the work spawned and detached?");
+        let lesson = Lesson::new(
+            "Why cancel? (src/why.md)",
+            "cancel at t=5s, but 35 steps ran",
+        )
+        .ask("is the work spawned and detached?");
         let message = lesson.message();
         assert!(message.contains("cancel at t=5s, but 35 steps ran"));
         assert!(message.contains("is the work spawned and detached?"));

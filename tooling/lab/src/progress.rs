@@ -1,0 +1,138 @@
+//! The learner's progress: which exercises are solved and how many hints
+//! were shown. Kept in `.lab/progress.toml` at the course root (git-ignored).
+//!
+//! A progress file that cannot be read is never dropped in silence: it is
+//! reported, kept beside the new one as `progress.toml.damaged`, and a fresh
+//! file is started.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct Progress {
+    #[serde(default)]
+    exercise: BTreeMap<String, ExerciseProgress>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct ExerciseProgress {
+    #[serde(default)]
+    solved: bool,
+    #[serde(default)]
+    hints_seen: usize,
+}
+
+fn path(root: &Path) -> PathBuf {
+    root.join(".lab").join("progress.toml")
+}
+
+impl Progress {
+    pub fn load(root: &Path) -> Result<Progress, String> {
+        let path = path(root);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Progress::default());
+            }
+            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+        };
+        match toml::from_str(&text) {
+            Ok(progress) => Ok(progress),
+            Err(error) => {
+                let kept = path.with_extension("toml.damaged");
+                fs::rename(&path, &kept)
+                    .map_err(|e| format!("cannot move {} aside: {e}", path.display()))?;
+                eprintln!(
+                    "cargo lab: your progress file {} was damaged ({}).\n\
+                     It is kept as {}; starting a fresh one. Re-run `cargo lab check NAME` to mark solved exercises again.",
+                    path.display(),
+                    error.message().trim(),
+                    kept.display()
+                );
+                Ok(Progress::default())
+            }
+        }
+    }
+
+    pub fn save(&self, root: &Path) -> Result<(), String> {
+        let path = path(root);
+        let dir = path.parent().expect("the progress file is in a folder");
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let text = format!(
+            "# Your progress in the course, written by `cargo lab`. Safe to delete.\n\n{}",
+            toml::to_string(self).expect("progress serialises")
+        );
+        // Write a new file and rename it over the old one, so that an
+        // interrupted save never leaves half a file behind.
+        let partial = path.with_extension("toml.partial");
+        fs::write(&partial, text)
+            .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+        fs::rename(&partial, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    pub fn is_solved(&self, name: &str) -> bool {
+        self.exercise.get(name).is_some_and(|e| e.solved)
+    }
+
+    pub fn mark_solved(&mut self, name: &str) {
+        self.exercise.entry(name.to_owned()).or_default().solved = true;
+    }
+
+    pub fn mark_unsolved(&mut self, name: &str) {
+        self.exercise.entry(name.to_owned()).or_default().solved = false;
+    }
+
+    pub fn hints_seen(&self, name: &str) -> usize {
+        self.exercise.get(name).map_or(0, |e| e.hints_seen)
+    }
+
+    pub fn set_hints_seen(&mut self, name: &str, seen: usize) {
+        self.exercise.entry(name.to_owned()).or_default().hints_seen = seen;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lab-progress-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn progress_survives_a_restart() {
+        let root = scratch("restart");
+        let mut progress = Progress::load(&root).unwrap();
+        progress.mark_solved("why");
+        progress.set_hints_seen("checking", 2);
+        progress.save(&root).unwrap();
+
+        let progress = Progress::load(&root).unwrap();
+        assert!(progress.is_solved("why"));
+        assert!(!progress.is_solved("checking"));
+        assert_eq!(progress.hints_seen("checking"), 2);
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_file_is_kept_aside_and_replaced() {
+        let root = scratch("damaged");
+        fs::create_dir_all(root.join(".lab")).unwrap();
+        fs::write(path(&root), "[exercise.why\nsolved = tru").unwrap();
+
+        let progress = Progress::load(&root).unwrap();
+        assert!(!progress.is_solved("why"));
+        let kept = fs::read_to_string(root.join(".lab/progress.toml.damaged")).unwrap();
+        assert_eq!(
+            kept, "[exercise.why\nsolved = tru",
+            "the damaged file is kept as it was"
+        );
+        fs::remove_dir_all(root).unwrap();
+    }
+}

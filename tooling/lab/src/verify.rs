@@ -1,0 +1,407 @@
+//! `cargo lab verify`: the course's own test.
+//!
+//! For every exercise it proves three things, the way rustlings' `dev check`
+//! does for its exercises:
+//!
+//! - the untouched starter fails, and exactly the tests listed in
+//!   `starter_fails` fail (so a test that fails for another reason shows up);
+//! - the reference solution passes every test (`--repeat N` times);
+//! - every known wrong fix is rejected, by exactly the tests listed for it.
+//!
+//! It never runs anything inside `exercises/`. Every variant is a copy in a
+//! scratch workspace under `target/lab/verify/`, laid out like the course
+//! (so a solution's `#[path = "../../../exercises/..."]` finds the copied
+//! tests), with the course's `Cargo.lock` and target folder, so that no
+//! dependency is resolved or compiled twice.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+
+use crate::cargo::{self, TestRun};
+use crate::course::{Course, Exercise, package_name};
+
+pub struct Options {
+    repeat: usize,
+    only: Option<String>,
+}
+
+impl Options {
+    pub fn parse(words: &[&str]) -> Result<Options, String> {
+        let mut options = Options {
+            repeat: 1,
+            only: None,
+        };
+        let mut words = words.iter();
+        while let Some(word) = words.next() {
+            match *word {
+                "--repeat" => {
+                    let n = words.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0);
+                    options.repeat = n.ok_or("--repeat needs a number above 0")?;
+                }
+                "--only" => {
+                    options.only = Some(
+                        words
+                            .next()
+                            .ok_or("--only needs an exercise name")?
+                            .to_string(),
+                    )
+                }
+                other => {
+                    return Err(format!(
+                        "verify does not take `{other}` (it takes --repeat N and --only NAME)"
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// One crate to test in the scratch workspace.
+struct Variant {
+    label: String,
+    package: String,
+    expect: Expect,
+}
+
+enum Expect {
+    /// Exactly these tests fail.
+    Fails(Vec<String>),
+    /// Every test passes, this many runs in a row.
+    Passes { repeat: usize },
+}
+
+#[derive(Default)]
+struct Tally {
+    starters: (usize, usize),
+    solutions: (usize, usize),
+    wrong_fixes: (usize, usize),
+}
+
+pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
+    let exercises: Vec<&Exercise> = match &options.only {
+        Some(name) => vec![course.find(name)?],
+        None => course.exercises.iter().collect(),
+    };
+    let scratch = course.root.join("target").join("lab").join("verify");
+    let target_dir = course.root.join("target");
+    let plan = lay_out(course, &exercises, &scratch, options.repeat)?;
+    let manifest = scratch.join("Cargo.toml");
+
+    println!(
+        "verify: building {} variants of {} exercises in {} ...",
+        plan.iter().map(|(_, v)| v.len()).sum::<usize>(),
+        exercises.len(),
+        scratch.display()
+    );
+    let build = cargo::cargo()
+        .args([
+            "test",
+            "--no-run",
+            "--workspace",
+            "--no-fail-fast",
+            "--quiet",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if !build.success() {
+        println!("verify: some variants do not build; their errors follow below.");
+    }
+
+    let mut tally = Tally::default();
+    let mut failures = 0;
+    for (exercise, variants) in &plan {
+        println!(
+            "\n{} ({}, topics: {})",
+            exercise.name,
+            exercise.dir,
+            exercise.topics.join(", ")
+        );
+        for variant in variants {
+            let ok = check_variant(&manifest, &target_dir, variant)?;
+            let counter = match (&variant.expect, variant.label.as_str()) {
+                (Expect::Passes { .. }, _) => &mut tally.solutions,
+                (Expect::Fails(_), "starter") => &mut tally.starters,
+                (Expect::Fails(_), _) => &mut tally.wrong_fixes,
+            };
+            counter.1 += 1;
+            if ok {
+                counter.0 += 1;
+            } else {
+                failures += 1;
+            }
+        }
+    }
+
+    let checks = tally.starters.1 + tally.solutions.1 + tally.wrong_fixes.1;
+    println!(
+        "\nverify: {} exercises, {}/{} starters fail, {}/{} solutions pass, {}/{} wrong fixes rejected",
+        exercises.len(),
+        tally.starters.0,
+        tally.starters.1,
+        tally.solutions.0,
+        tally.solutions.1,
+        tally.wrong_fixes.0,
+        tally.wrong_fixes.1,
+    );
+    println!("{} passed, {} failed", checks - failures, failures);
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs one variant and prints one line about it (and the evidence, if it
+/// is not what the course expects). Returns whether it is.
+fn check_variant(manifest: &Path, target_dir: &Path, variant: &Variant) -> Result<bool, String> {
+    match &variant.expect {
+        Expect::Passes { repeat } => {
+            for round in 1..=*repeat {
+                let run = cargo::test_quietly(manifest, &variant.package, target_dir)?;
+                if !run.passed() {
+                    let when = if *repeat > 1 {
+                        format!(" (run {round} of {repeat})")
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "  ✗ {} should pass, but{when} {}",
+                        variant.label,
+                        describe(&run)
+                    );
+                    print_evidence(&run);
+                    return Ok(false);
+                }
+                if round == *repeat {
+                    let times = if *repeat > 1 {
+                        format!(", {repeat} runs in a row")
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "  ✓ {} passes ({} tests{times})",
+                        variant.label,
+                        run.passed_tests.len()
+                    );
+                }
+            }
+            Ok(true)
+        }
+        Expect::Fails(expected) => {
+            let run = cargo::test_quietly(manifest, &variant.package, target_dir)?;
+            let mut failed = run.failed_tests.clone();
+            let mut expected = expected.clone();
+            failed.sort_unstable();
+            expected.sort_unstable();
+            if run.compiled && !run.timed_out && !failed.is_empty() && failed == expected {
+                println!(
+                    "  ✓ {} fails as it should: {}",
+                    variant.label,
+                    failed.join(", ")
+                );
+                return Ok(true);
+            }
+            if run.compiled && !run.timed_out && failed.is_empty() {
+                println!(
+                    "  ✗ {} should fail, but every test passes: the tests do not catch this mistake",
+                    variant.label
+                );
+            } else if run.compiled && !run.timed_out {
+                println!(
+                    "  ✗ {} fails, but not as course.toml says:\n      expected to fail: {}\n      failed:           {}",
+                    variant.label,
+                    expected.join(", "),
+                    failed.join(", ")
+                );
+            } else {
+                println!(
+                    "  ✗ {} should fail its tests, but {}",
+                    variant.label,
+                    describe(&run)
+                );
+            }
+            print_evidence(&run);
+            Ok(false)
+        }
+    }
+}
+
+fn describe(run: &TestRun) -> String {
+    if run.timed_out {
+        format!("it was stopped after {} s", cargo::RUN_LIMIT.as_secs())
+    } else if !run.compiled {
+        "it does not compile".to_owned()
+    } else if run.passed_tests.is_empty() && run.failed_tests.is_empty() {
+        "it ran no tests".to_owned()
+    } else {
+        format!("these tests fail: {}", run.failed_tests.join(", "))
+    }
+}
+
+fn print_evidence(run: &TestRun) {
+    for line in run.output.lines() {
+        println!("      | {line}");
+    }
+}
+
+/// Writes the scratch workspace and returns what to test in it.
+fn lay_out<'c>(
+    course: &Course,
+    exercises: &[&'c Exercise],
+    scratch: &Path,
+    repeat: usize,
+) -> Result<Vec<(&'c Exercise, Vec<Variant>)>, String> {
+    let root = &course.root;
+    if scratch.exists() {
+        fs::remove_dir_all(scratch)
+            .map_err(|e| format!("cannot clear {}: {e}", scratch.display()))?;
+    }
+    fs::create_dir_all(scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    write(&scratch.join("Cargo.toml"), &scratch_workspace(root)?)?;
+    let lock = root.join("Cargo.lock");
+    if lock.exists() {
+        fs::copy(&lock, scratch.join("Cargo.lock"))
+            .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
+    }
+
+    let mut plan = Vec::new();
+    for exercise in exercises {
+        let starter = exercise.starter_dir(root);
+        let starter_copy = scratch.join("exercises").join(&exercise.dir);
+        copy_crate(&starter, &starter_copy)?;
+        let solution_copy = scratch.join("solutions").join(&exercise.dir);
+        copy_crate(&exercise.solution_dir(root), &solution_copy)?;
+
+        let mut variants = vec![
+            Variant {
+                label: "starter".to_owned(),
+                package: package_name(&starter_copy.join("Cargo.toml"))?,
+                expect: Expect::Fails(exercise.starter_fails.clone()),
+            },
+            Variant {
+                label: "solution".to_owned(),
+                package: package_name(&solution_copy.join("Cargo.toml"))?,
+                expect: Expect::Passes { repeat },
+            },
+        ];
+        for fix in &exercise.wrong_fix {
+            let stem = fix.file.trim_end_matches(".rs");
+            let package = format!("wrong-{}-{}", exercise.dir, stem).replace('_', "-");
+            let copy = scratch.join("wrong_fixes").join(&exercise.dir).join(stem);
+            copy_crate(&starter, &copy)?;
+            fs::copy(
+                exercise
+                    .solution_dir(root)
+                    .join("wrong_fixes")
+                    .join(&fix.file),
+                copy.join("src/lib.rs"),
+            )
+            .map_err(|e| format!("cannot copy wrong fix {}: {e}", fix.file))?;
+            rename_package(&copy.join("Cargo.toml"), &package)?;
+            variants.push(Variant {
+                label: format!("wrong fix {stem}"),
+                package,
+                expect: Expect::Fails(fix.fails.clone()),
+            });
+        }
+        plan.push((*exercise, variants));
+    }
+    Ok(plan)
+}
+
+/// The scratch workspace's Cargo.toml: the course's shared package fields,
+/// dependencies (path dependencies made absolute), lints and profiles.
+fn scratch_workspace(root: &Path) -> Result<String, String> {
+    let text = fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    let course: toml::Table = toml::from_str(&text).map_err(|e| format!("Cargo.toml: {e}"))?;
+    let workspace = course
+        .get("workspace")
+        .and_then(|w| w.as_table())
+        .ok_or("Cargo.toml has no [workspace]")?;
+
+    let mut scratch_workspace = toml::Table::new();
+    scratch_workspace.insert("resolver".into(), "3".into());
+    scratch_workspace.insert(
+        "members".into(),
+        toml::Value::Array(vec![
+            "exercises/*".into(),
+            "solutions/*".into(),
+            "wrong_fixes/*/*".into(),
+        ]),
+    );
+    for key in ["package", "lints"] {
+        if let Some(value) = workspace.get(key) {
+            scratch_workspace.insert(key.into(), value.clone());
+        }
+    }
+    if let Some(dependencies) = workspace.get("dependencies").and_then(|d| d.as_table()) {
+        let mut dependencies = dependencies.clone();
+        for (_, spec) in dependencies.iter_mut() {
+            if let Some(path) = spec.get_mut("path") {
+                let absolute = root.join(path.as_str().unwrap_or_default());
+                *path = absolute.to_string_lossy().into_owned().into();
+            }
+        }
+        scratch_workspace.insert("dependencies".into(), dependencies.into());
+    }
+    let mut scratch = toml::Table::new();
+    scratch.insert("workspace".into(), scratch_workspace.into());
+    if let Some(profile) = course.get("profile") {
+        scratch.insert("profile".into(), profile.clone());
+    }
+    Ok(format!(
+        "# Written by `cargo lab verify`; rewritten on every run.\n{}",
+        toml::to_string(&scratch).map_err(|e| e.to_string())?
+    ))
+}
+
+/// Copies a crate's Cargo.toml and src/ (nothing else: no target, no backups).
+fn copy_crate(from: &Path, to: &Path) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml"))
+        .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+    copy_dir(&from.join("src"), &to.join("src"))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target: PathBuf = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn rename_package(manifest: &Path, name: &str) -> Result<(), String> {
+    let text = fs::read_to_string(manifest).map_err(|e| e.to_string())?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+    let package = table
+        .get_mut("package")
+        .and_then(|p| p.as_table_mut())
+        .ok_or("no [package]")?;
+    package.insert("name".into(), name.into());
+    package.remove("description");
+    write(
+        manifest,
+        &toml::to_string(&table).map_err(|e| e.to_string())?,
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
