@@ -38,6 +38,16 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// Runs a cargo command in the course's workspace with the output shown as it
+/// comes; true if it succeeded.
+pub fn run_in(root: &Path, args: &[&str]) -> bool {
+    cargo()
+        .current_dir(root)
+        .args(args)
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 /// Runs a package's tests in the course's own workspace, showing the output
 /// as it comes: what a learner sees with `cargo test`, plus our verdict.
 pub fn test_in_place(root: &Path, package: &str) -> Result<TestRun, String> {

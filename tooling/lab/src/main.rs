@@ -6,6 +6,7 @@
 //! `course.toml`. No command here writes into `exercises/`: that folder is
 //! the learner's work.
 
+mod book_check;
 mod cargo;
 mod course;
 mod progress;
@@ -26,6 +27,9 @@ cargo lab: the course runner
                             every wrong fix is rejected (works on copies)
         [--repeat N]        run each solution's tests N times (flakiness check)
         [--only NAME]       verify one exercise
+  cargo lab check-book      build the book; fail on mdBook errors, warnings, empty
+                            code blocks and \"Your turn\" sections that name no exercise
+  cargo lab test-all        the whole test suite: fmt, clippy, cargo test, verify, check-book
 
 NAME is an exercise's name (`why`), its folder (`01_why`) or its number (`1`).";
 
@@ -54,6 +58,8 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         ["verify", options @ ..] => verify::run(&course, &verify::Options::parse(options)?),
+        ["check-book"] => check_book(&course),
+        ["test-all"] => test_all(&course),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -165,4 +171,76 @@ fn hint(course: &Course, exercise: &Exercise) -> Result<(), String> {
     }
     progress.set_hints_seen(&exercise.name, index + 1);
     progress.save(&course.root)
+}
+
+fn check_book(course: &Course) -> Result<ExitCode, String> {
+    let problems = book_check::run(course)?;
+    for problem in &problems {
+        println!("✗ {problem}");
+    }
+    if problems.is_empty() {
+        println!(
+            "✓ the book builds clean: no mdBook errors or warnings, no empty code blocks, every \"Your turn\" names a real exercise"
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("check-book: {} problems", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// The project's whole test suite, in the order that fails fastest.
+fn test_all(course: &Course) -> Result<ExitCode, String> {
+    let root = course.root.as_path();
+    let mut results: Vec<(&str, bool)> = Vec::new();
+    let mut step = |name: &'static str, ok: bool| {
+        println!("\n{} {name}\n", if ok { "✓" } else { "✗" });
+        results.push((name, ok));
+    };
+    println!("== cargo fmt --check");
+    step(
+        "formatting",
+        cargo::run_in(root, &["fmt", "--all", "--check"]),
+    );
+    println!("== cargo clippy (tooling, snippets, solutions)");
+    step(
+        "clippy",
+        cargo::run_in(
+            root,
+            &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
+        ),
+    );
+    println!("== cargo test (tooling, snippets, solutions)");
+    step("cargo test", cargo::run_in(root, &["test", "--quiet"]));
+    println!("== cargo lab verify");
+    step(
+        "verify",
+        verify::run(course, &verify::Options::parse(&[])?)? == ExitCode::SUCCESS,
+    );
+    println!("== cargo lab check-book");
+    step("check-book", check_book(course)? == ExitCode::SUCCESS);
+
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| *name)
+        .collect();
+    println!(
+        "\ntest-all: {}",
+        if failed.is_empty() {
+            "everything passes".to_owned()
+        } else {
+            format!("failing: {}", failed.join(", "))
+        }
+    );
+    println!(
+        "{} passed, {} failed",
+        results.len() - failed.len(),
+        failed.len()
+    );
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,0 +1,188 @@
+//! `cargo lab check-book`: builds the book with mdBook and fails on what
+//! mdBook 0.5 lets through with exit code 0: an include whose file or anchor
+//! is missing (an ERROR line, or an empty code block with no message at all),
+//! a WARN line, a directive left unexpanded. It also checks that every
+//! exercise's chapter is a real page with a "Your turn" section that names the
+//! exercise, and that no "Your turn" names an exercise that does not exist.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::course::Course;
+
+/// Problems found, one line each.
+pub type Problems = Vec<String>;
+
+pub fn run(course: &Course) -> Result<Problems, String> {
+    let mut problems = chapter_problems(course)?;
+    let mdbook = std::env::var_os("MDBOOK").unwrap_or_else(|| "mdbook".into());
+    let output = Command::new(&mdbook)
+        .arg("build")
+        .arg(&course.root)
+        .output()
+        .map_err(|e| format!("cannot run mdbook ({e}). Install it with: cargo install mdbook --version 0.5.4 --locked"))?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if !output.status.success() {
+        problems.push(format!("mdbook build failed:\n{log}"));
+    }
+    problems.extend(log_problems(&log));
+    for page in html_pages(&course.root.join("book"))? {
+        let html = fs::read_to_string(&page)
+            .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
+        let name = page
+            .strip_prefix(&course.root)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        problems.extend(html_problems(&name, &html));
+    }
+    Ok(problems)
+}
+
+/// ERROR and WARN lines of mdBook's log.
+fn log_problems(log: &str) -> Problems {
+    log.lines()
+        .filter(|line| {
+            let line = line.trim_start();
+            line.starts_with("ERROR") || line.starts_with("WARN")
+        })
+        .map(|line| format!("mdbook: {}", line.trim()))
+        .collect()
+}
+
+/// Empty code blocks and unexpanded `{{#...}}` directives in one page.
+fn html_problems(page: &str, html: &str) -> Problems {
+    let mut problems = Problems::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<code class=\"language-") {
+        rest = &rest[start..];
+        let open_end = rest.find('>').map_or(rest.len(), |i| i + 1);
+        if rest[open_end..].starts_with("</code>") {
+            problems.push(format!(
+                "{page}: an empty code block (a missing file or anchor in an include?)"
+            ));
+        }
+        rest = &rest[open_end..];
+    }
+    for directive in ["{{#include", "{{#rustdoc_include", "{{#playground"] {
+        if html.contains(directive) {
+            problems.push(format!("{page}: an unexpanded {directive} directive"));
+        }
+    }
+    problems
+}
+
+fn html_pages(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut pages = Vec::new();
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            pages.extend(html_pages(&path)?);
+        } else if path.extension().is_some_and(|ext| ext == "html") {
+            pages.push(path);
+        }
+    }
+    Ok(pages)
+}
+
+/// Every exercise's chapter is linked from SUMMARY.md as a real page and has
+/// a "Your turn" section naming the exercise's folder and command; every
+/// "Your turn" names only exercises that exist.
+pub fn chapter_problems(course: &Course) -> Result<Problems, String> {
+    let src = course.root.join("src");
+    let summary = fs::read_to_string(src.join("SUMMARY.md"))
+        .map_err(|e| format!("cannot read SUMMARY.md: {e}"))?;
+    let mut problems = Problems::new();
+    for exercise in &course.exercises {
+        if !summary.contains(&format!("]({})", exercise.chapter)) {
+            problems.push(format!(
+                "SUMMARY.md does not link {} (exercise `{}`)",
+                exercise.chapter, exercise.name
+            ));
+        }
+        let text = fs::read_to_string(src.join(&exercise.chapter)).unwrap_or_default();
+        let your_turn = section(&text, "## Your turn");
+        for needed in [
+            format!("exercises/{}", exercise.dir),
+            format!("cargo lab check {}", exercise.name),
+        ] {
+            if !your_turn.contains(&needed) {
+                problems.push(format!(
+                    "src/{}: its \"Your turn\" section does not mention `{needed}`",
+                    exercise.chapter
+                ));
+            }
+        }
+    }
+    let entries = fs::read_dir(&src).map_err(|e| format!("cannot read src/: {e}"))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_none_or(|ext| ext != "md") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        for folder in section(&text, "## Your turn").split("exercises/").skip(1) {
+            let dir: String = folder
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !course.exercises.iter().any(|e| e.dir == dir) {
+                problems.push(format!(
+                    "{}: \"Your turn\" names exercises/{dir}, which is not in course.toml",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The text from a heading to the next heading of the same level.
+fn section<'t>(text: &'t str, heading: &str) -> &'t str {
+    let Some(start) = text.find(heading) else {
+        return "";
+    };
+    let body = &text[start + heading.len()..];
+    let end = body.find("\n## ").unwrap_or(body.len());
+    &body[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::root;
+
+    #[test]
+    fn every_exercise_has_its_chapter_and_your_turn() {
+        let course = Course::load(&root()).unwrap();
+        let problems = chapter_problems(&course).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn an_empty_code_block_is_found() {
+        let html = r#"<pre><code class="language-rust ignore"></code></pre><pre><code class="language-rust">fn main() {}</code></pre>"#;
+        assert_eq!(html_problems("why.html", html).len(), 1);
+    }
+
+    #[test]
+    fn an_unexpanded_include_is_found() {
+        assert_eq!(
+            html_problems("why.html", "<p>{{#include ../nope.rs}}</p>").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn error_and_warn_lines_are_found() {
+        let log =
+            " INFO Book building has started\n ERROR Error updating\n WARN Caused By: failed\n";
+        assert_eq!(log_problems(log).len(), 2);
+    }
+}
