@@ -71,10 +71,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
 
 fn list(course: &Course) -> Result<(), String> {
     let progress = Progress::load(&course.root)?;
-    println!(
-        "{:<3} {:<16} {:<22} {}",
-        "#", "exercise", "chapter", "status"
-    );
+    println!("{:<3} {:<16} {:<22} status", "#", "exercise", "chapter");
     for (index, exercise) in course.exercises.iter().enumerate() {
         let status = if progress.is_solved(&exercise.name) {
             "solved"
