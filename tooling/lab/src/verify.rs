@@ -84,7 +84,12 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
         Some(name) => vec![course.find(name)?],
         None => course.exercises.iter().collect(),
     };
-    let scratch = course.root.join("target").join("lab").join("verify");
+    // One scratch workspace per selection, so that two `--only` runs at the
+    // same time (two maintainers' terminals) do not clear each other's.
+    let scratch = match &options.only {
+        Some(_) => course.root.join("target/lab").join(format!("verify-{}", exercises[0].dir)),
+        None => course.root.join("target/lab/verify"),
+    };
     let target_dir = course.root.join("target");
     let plan = lay_out(course, &exercises, &scratch, options.repeat)?;
     let manifest = scratch.join("Cargo.toml");
