@@ -10,18 +10,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::course::Course;
+use crate::tools;
 
 /// Problems found, one line each.
 pub type Problems = Vec<String>;
 
 pub fn run(course: &Course) -> Result<Problems, String> {
     let mut problems = chapter_problems(course)?;
-    let mdbook = std::env::var_os("MDBOOK").unwrap_or_else(|| "mdbook".into());
+    let mdbook = tools::mdbook(&course.root)?;
     let output = Command::new(&mdbook)
         .arg("build")
         .arg(&course.root)
         .output()
-        .map_err(|e| format!("cannot run mdbook ({e}). Install it with: cargo install mdbook --version 0.5.4 --locked"))?;
+        .map_err(|e| format!("cannot run {}: {e}", mdbook.display()))?;
     let log = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

@@ -6,32 +6,46 @@
 //! `course.toml`. No command here writes into `exercises/`: that folder is
 //! the learner's work.
 
+mod bench;
 mod book_check;
+mod book_server;
 mod cargo;
 mod course;
+mod files;
+mod learner;
 mod progress;
+mod scratch;
+mod tools;
 mod verify;
+mod watch;
 
 use std::process::ExitCode;
 
-use course::{Course, Exercise};
-use progress::Progress;
+use course::Course;
 
-const USAGE: &str = "\
-cargo lab: the course runner
+const USAGE: &str = r#"cargo lab: the course runner
 
+  cargo lab                 start here: your progress, then the current exercise,
+                            re-tested on every save (keys: h hint, l list, n next,
+                            r re-run, q quit); without a terminal it runs once
   cargo lab list            every exercise, its chapter and whether you solved it
   cargo lab check NAME      run NAME's tests and say what to do next
   cargo lab hint NAME       show NAME's next hint
+  cargo lab reset NAME      put NAME's starter back (your version is saved in .lab/backups/)
+  cargo lab book            build the book, serve it on http://127.0.0.1:3000 and rebuild
+        [--open] [--port N] it on change; "Your turn" boxes show your progress live
   cargo lab verify          maintainers: every starter fails, every solution passes,
                             every wrong fix is rejected (works on copies)
         [--repeat N]        run each solution's tests N times (flakiness check)
         [--only NAME]       verify one exercise
   cargo lab check-book      build the book; fail on mdBook errors, warnings, empty
-                            code blocks and \"Your turn\" sections that name no exercise
+                            code blocks and "Your turn" sections that name no exercise
+  cargo lab prepare         before a workshop: fetch and build everything, install mdBook,
+                            so that afterwards nothing needs the network
+  cargo lab bench           time edit-then-test for every exercise (target/lab/bench-results.md)
   cargo lab test-all        the whole test suite: fmt, clippy, cargo test, verify, check-book
 
-NAME is an exercise's name (`why`), its folder (`01_why`) or its number (`1`).";
+NAME is an exercise's name (`why`), its folder (`01_why`) or its number (`1`)."#;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,126 +62,41 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let course = Course::load(&course::root())?;
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
+        [] => watch::run(&course, false),
+        ["watch"] => watch::run(&course, true),
         ["list"] => {
-            list(&course)?;
+            learner::list(&course, None)?;
             Ok(ExitCode::SUCCESS)
         }
-        ["check", name] => check(&course, course.find(name)?),
+        ["check", name] => Ok(exit(learner::check(&course, course.find(name)?)?)),
         ["hint", name] => {
-            hint(&course, course.find(name)?)?;
+            learner::hint(&course, course.find(name)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["reset", name] => {
+            learner::reset(&course, course.find(name)?)?;
             Ok(ExitCode::SUCCESS)
         }
         ["verify", options @ ..] => verify::run(&course, &verify::Options::parse(options)?),
+        ["book", options @ ..] => book_server::run(&course, &book_server::Options::parse(options)?),
         ["check-book"] => check_book(&course),
+        ["bench"] => bench::run(&course),
+        ["prepare"] => prepare(&course),
         ["test-all"] => test_all(&course),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        [] => Err(format!("which command?\n\n{USAGE}")),
         _ => Err(format!("I don't know `{}`.\n\n{USAGE}", words.join(" "))),
     }
 }
 
-fn list(course: &Course) -> Result<(), String> {
-    let progress = Progress::load(&course.root)?;
-    println!("{:<3} {:<16} {:<22} status", "#", "exercise", "chapter");
-    for (index, exercise) in course.exercises.iter().enumerate() {
-        let status = if progress.is_solved(&exercise.name) {
-            "solved"
-        } else {
-            "to do"
-        };
-        println!(
-            "{:<3} {:<16} {:<22} {}",
-            index + 1,
-            exercise.name,
-            format!("src/{}", exercise.chapter),
-            status
-        );
-    }
-    let solved = course
-        .exercises
-        .iter()
-        .filter(|e| progress.is_solved(&e.name))
-        .count();
-    println!("\n{solved} of {} solved.", course.exercises.len());
-    Ok(())
-}
-
-fn check(course: &Course, exercise: &Exercise) -> Result<ExitCode, String> {
-    println!(
-        "Testing exercise `{}` (exercises/{}) ...\n",
-        exercise.name, exercise.dir
-    );
-    let run = cargo::test_in_place(&course.root, &exercise.package_name(&course.root)?)?;
-    let mut progress = Progress::load(&course.root)?;
-    println!();
-    let code = if run.passed() {
-        progress.mark_solved(&exercise.name);
-        println!(
-            "✓ `{}` is solved: all {} tests pass.",
-            exercise.name,
-            run.passed_tests.len()
-        );
-        println!(
-            "  Compare with the reference: solutions/{}/src/lib.rs",
-            exercise.dir
-        );
-        if let Some(next) = course.after(exercise) {
-            println!(
-                "  Next: `cargo lab check {}` (chapter src/{}).",
-                next.name, next.chapter
-            );
-        }
+fn exit(success: bool) -> ExitCode {
+    if success {
         ExitCode::SUCCESS
     } else {
-        progress.mark_unsolved(&exercise.name);
-        if run.compiled {
-            println!(
-                "✗ `{}`: {} of {} tests fail: {}.",
-                exercise.name,
-                run.failed_tests.len(),
-                run.failed_tests.len() + run.passed_tests.len(),
-                run.failed_tests.join(", ")
-            );
-        } else {
-            println!(
-                "✗ `{}` does not compile yet: the compiler's message is above.",
-                exercise.name
-            );
-        }
-        let shown = progress.hints_seen(&exercise.name).max(1);
-        println!("  Hint: {}", exercise.hints[0]);
-        if shown < exercise.hints.len() {
-            println!("  More hints: `cargo lab hint {}`.", exercise.name);
-        }
-        println!("  Read again: src/{}", exercise.chapter);
         ExitCode::FAILURE
-    };
-    progress.save(&course.root)?;
-    Ok(code)
-}
-
-fn hint(course: &Course, exercise: &Exercise) -> Result<(), String> {
-    let mut progress = Progress::load(&course.root)?;
-    let seen = progress.hints_seen(&exercise.name);
-    let index = seen.min(exercise.hints.len() - 1);
-    println!(
-        "Hint {} of {} for `{}`:\n\n  {}\n",
-        index + 1,
-        exercise.hints.len(),
-        exercise.name,
-        exercise.hints[index]
-    );
-    if index + 1 == exercise.hints.len() {
-        println!(
-            "That was the last hint. The chapter is src/{}.",
-            exercise.chapter
-        );
     }
-    progress.set_hints_seen(&exercise.name, index + 1);
-    progress.save(&course.root)
 }
 
 fn check_book(course: &Course) -> Result<ExitCode, String> {
@@ -184,6 +113,33 @@ fn check_book(course: &Course) -> Result<ExitCode, String> {
         println!("check-book: {} problems", problems.len());
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// Everything a workshop needs, fetched and built in advance.
+fn prepare(course: &Course) -> Result<ExitCode, String> {
+    let root = course.root.as_path();
+    println!("== fetching every dependency");
+    let fetched = cargo::run_in(root, &["fetch"]);
+    println!("== building every exercise, solution and tool (tests included)");
+    let built = fetched && cargo::run_in(root, &["test", "--workspace", "--no-run", "--quiet"]);
+    println!("== mdBook {}", tools::MDBOOK_VERSION);
+    let mdbook = tools::mdbook(root)?;
+    let book = std::process::Command::new(&mdbook)
+        .arg("build")
+        .arg(root)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let ready = fetched && built && book;
+    if ready {
+        println!(
+            "\nReady: the exercises, their tests, `cargo lab` and the book now work without a network."
+        );
+    } else {
+        println!(
+            "\nNot ready: see the errors above (fetched: {fetched}, built: {built}, book: {book})."
+        );
+    }
+    Ok(exit(ready))
 }
 
 /// The project's whole test suite, in the order that fails fastest.

@@ -15,11 +15,12 @@
 //! dependency is resolved or compiled twice.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{ExitCode, Stdio};
 
 use crate::cargo::{self, TestRun};
-use crate::course::{Course, Exercise, package_name};
+use crate::course::{Course, Exercise};
+use crate::scratch::{self, copy_crate, prefix_package, rename_package};
 
 pub struct Options {
     repeat: usize,
@@ -87,10 +88,17 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
     // One scratch workspace per selection, so that two `--only` runs at the
     // same time (two maintainers' terminals) do not clear each other's.
     let scratch = match &options.only {
-        Some(_) => course.root.join("target/lab").join(format!("verify-{}", exercises[0].dir)),
+        Some(_) => course
+            .root
+            .join("target/lab")
+            .join(format!("verify-{}", exercises[0].dir)),
         None => course.root.join("target/lab/verify"),
     };
-    let target_dir = course.root.join("target");
+    // The course's own target folder, so nothing is compiled twice (or the
+    // one the caller chose).
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| course.root.join("target"));
     let plan = lay_out(course, &exercises, &scratch, options.repeat)?;
     let manifest = scratch.join("Cargo.toml");
 
@@ -264,17 +272,11 @@ fn lay_out<'c>(
     repeat: usize,
 ) -> Result<Vec<(&'c Exercise, Vec<Variant>)>, String> {
     let root = &course.root;
-    if scratch.exists() {
-        fs::remove_dir_all(scratch)
-            .map_err(|e| format!("cannot clear {}: {e}", scratch.display()))?;
-    }
-    fs::create_dir_all(scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    write(&scratch.join("Cargo.toml"), &scratch_workspace(root)?)?;
-    let lock = root.join("Cargo.lock");
-    if lock.exists() {
-        fs::copy(&lock, scratch.join("Cargo.lock"))
-            .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
-    }
+    scratch::create(
+        root,
+        scratch,
+        &["exercises/*", "solutions/*", "wrong_fixes/*/*"],
+    )?;
 
     let mut plan = Vec::new();
     for exercise in exercises {
@@ -287,12 +289,12 @@ fn lay_out<'c>(
         let mut variants = vec![
             Variant {
                 label: "starter".to_owned(),
-                package: package_name(&starter_copy.join("Cargo.toml"))?,
+                package: prefix_package(&starter_copy, "verify")?,
                 expect: Expect::Fails(exercise.starter_fails.clone()),
             },
             Variant {
                 label: "solution".to_owned(),
-                package: package_name(&solution_copy.join("Cargo.toml"))?,
+                package: prefix_package(&solution_copy, "verify")?,
                 expect: Expect::Passes { repeat },
             },
         ];
@@ -319,94 +321,4 @@ fn lay_out<'c>(
         plan.push((*exercise, variants));
     }
     Ok(plan)
-}
-
-/// The scratch workspace's Cargo.toml: the course's shared package fields,
-/// dependencies (path dependencies made absolute), lints and profiles.
-fn scratch_workspace(root: &Path) -> Result<String, String> {
-    let text = fs::read_to_string(root.join("Cargo.toml"))
-        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
-    let course: toml::Table = toml::from_str(&text).map_err(|e| format!("Cargo.toml: {e}"))?;
-    let workspace = course
-        .get("workspace")
-        .and_then(|w| w.as_table())
-        .ok_or("Cargo.toml has no [workspace]")?;
-
-    let mut scratch_workspace = toml::Table::new();
-    scratch_workspace.insert("resolver".into(), "3".into());
-    scratch_workspace.insert(
-        "members".into(),
-        toml::Value::Array(vec![
-            "exercises/*".into(),
-            "solutions/*".into(),
-            "wrong_fixes/*/*".into(),
-        ]),
-    );
-    for key in ["package", "lints"] {
-        if let Some(value) = workspace.get(key) {
-            scratch_workspace.insert(key.into(), value.clone());
-        }
-    }
-    if let Some(dependencies) = workspace.get("dependencies").and_then(|d| d.as_table()) {
-        let mut dependencies = dependencies.clone();
-        for (_, spec) in dependencies.iter_mut() {
-            if let Some(path) = spec.get_mut("path") {
-                let absolute = root.join(path.as_str().unwrap_or_default());
-                *path = absolute.to_string_lossy().into_owned().into();
-            }
-        }
-        scratch_workspace.insert("dependencies".into(), dependencies.into());
-    }
-    let mut scratch = toml::Table::new();
-    scratch.insert("workspace".into(), scratch_workspace.into());
-    if let Some(profile) = course.get("profile") {
-        scratch.insert("profile".into(), profile.clone());
-    }
-    Ok(format!(
-        "# Written by `cargo lab verify`; rewritten on every run.\n{}",
-        toml::to_string(&scratch).map_err(|e| e.to_string())?
-    ))
-}
-
-/// Copies a crate's Cargo.toml and src/ (nothing else: no target, no backups).
-fn copy_crate(from: &Path, to: &Path) -> Result<(), String> {
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml"))
-        .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
-    copy_dir(&from.join("src"), &to.join("src"))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let target: PathBuf = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            fs::copy(entry.path(), &target)
-                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
-        }
-    }
-    Ok(())
-}
-
-fn rename_package(manifest: &Path, name: &str) -> Result<(), String> {
-    let text = fs::read_to_string(manifest).map_err(|e| e.to_string())?;
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
-    let package = table
-        .get_mut("package")
-        .and_then(|p| p.as_table_mut())
-        .ok_or("no [package]")?;
-    package.insert("name".into(), name.into());
-    package.remove("description");
-    write(
-        manifest,
-        &toml::to_string(&table).map_err(|e| e.to_string())?,
-    )
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -11,13 +11,20 @@
 //! - [`lesson`] turns a failed expectation into a message that says what went
 //!   wrong, asks the question that leads to the fix, and names the chapter.
 //!
-//! Only tokio is a dependency here; helpers for HTTP or databases belong
-//! behind cargo features so that an early exercise compiles nothing more.
+//! - [`temp_dir`] gives a test a folder of its own that removes itself.
+//! - [`http`] (feature `http`) serves an axum router on loopback.
+//!
+//! Only tokio is a dependency by default; helpers for HTTP sit behind the
+//! `http` feature so that an early exercise compiles nothing more.
 
 pub mod bounded;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod lesson;
+pub mod temp_dir;
 pub mod timeline;
 
 pub use bounded::{paused, real_time};
 pub use lesson::Lesson;
+pub use temp_dir::TempDir;
 pub use timeline::{Timeline, at};

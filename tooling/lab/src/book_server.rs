@@ -1,0 +1,303 @@
+//! `cargo lab book`: builds the book, serves it on localhost, rebuilds it
+//! when a page or an included source file changes, and tells each chapter's
+//! "Your turn" box whether its exercise is solved.
+//!
+//! The server is deliberately tiny (std only, one thread per connection,
+//! GET only): it serves files from `book/`, never anything outside it, and
+//! one dynamic resource, `/lab/status.json`. Every HTML page gets a
+//! `<meta name="lab-served">` so that `book-extras/lab-status.js` knows it
+//! may ask for the status.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use notify_debouncer_mini::notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+
+use crate::course::Course;
+use crate::files::fingerprint;
+use crate::progress::Progress;
+use crate::tools;
+
+pub struct Options {
+    port: u16,
+    open: bool,
+}
+
+impl Options {
+    pub fn parse(words: &[&str]) -> Result<Options, String> {
+        let mut options = Options {
+            port: 3000,
+            open: false,
+        };
+        let mut words = words.iter();
+        while let Some(word) = words.next() {
+            match *word {
+                "--open" => options.open = true,
+                "--port" => {
+                    options.port = words
+                        .next()
+                        .and_then(|p| p.parse().ok())
+                        .ok_or("--port needs a number")?;
+                }
+                other => {
+                    return Err(format!(
+                        "book does not take `{other}` (it takes --port N and --open)"
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
+    let root = course.root.clone();
+    let mdbook = tools::mdbook(&root)?;
+    build(&mdbook, &root)?;
+
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+        .map_err(|e| format!("cannot listen on localhost: {e}"))?;
+    let url = format!(
+        "http://{}/",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    println!("The book is at {url} (Ctrl+C to stop). It rebuilds when you edit a page.");
+    if options.open {
+        open_browser(&url);
+    }
+
+    // Rebuild on change: pages, and the sources that pages include.
+    let watched: Vec<PathBuf> = ["src", "snippets/src", "solutions"]
+        .iter()
+        .map(|dir| root.join(dir))
+        .filter(|dir| dir.is_dir())
+        .collect();
+    let rebuild_root = root.clone();
+    let dirs = watched.clone();
+    let mut seen = fingerprint(&dirs);
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(300),
+        move |result: DebounceEventResult| {
+            // Watchers also report files being read (mdBook reads every page):
+            // rebuild only when something was really written.
+            let now = fingerprint(&dirs);
+            if result.is_ok() && now != seen {
+                seen = now;
+                match build(&mdbook, &rebuild_root) {
+                    Ok(()) => println!("Rebuilt the book."),
+                    Err(error) => println!("{error}"),
+                }
+            }
+        },
+    )
+    .map_err(|e| format!("cannot watch files: {e}"))?;
+    for dir in &watched {
+        let _ = debouncer.watcher().watch(dir, RecursiveMode::Recursive);
+    }
+
+    serve(listener, root);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build(mdbook: &Path, root: &Path) -> Result<(), String> {
+    let output = std::process::Command::new(mdbook)
+        .arg("build")
+        .arg(root)
+        .output()
+        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "The book did not build:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// Serves until the process ends.
+pub fn serve(listener: TcpListener, root: PathBuf) {
+    for stream in listener.incoming().flatten() {
+        let root = root.clone();
+        thread::spawn(move || {
+            let _ = answer(stream, &root);
+        });
+    }
+}
+
+fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut request_line = String::new();
+    let mut reader = BufReader::new(stream.try_clone()?);
+    reader.read_line(&mut request_line)?;
+    // Read the headers to the blank line; nothing in them matters here.
+    let mut header = String::new();
+    while reader.read_line(&mut header)? > 2 {
+        header.clear();
+    }
+    let (status, content_type, body) = respond(&request_line, root);
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)
+}
+
+/// The response to one request line: status, content type, body.
+fn respond(request_line: &str, root: &Path) -> (&'static str, &'static str, Vec<u8>) {
+    let mut words = request_line.split_whitespace();
+    let (Some(method), Some(target)) = (words.next(), words.next()) else {
+        return ("400 Bad Request", "text/plain", b"bad request".to_vec());
+    };
+    if method != "GET" {
+        return ("405 Method Not Allowed", "text/plain", b"only GET".to_vec());
+    }
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    if path == "/lab/status.json" {
+        return ("200 OK", "application/json", status_json(root).into_bytes());
+    }
+    let Some(file) = file_for(&root.join("book"), path) else {
+        return ("400 Bad Request", "text/plain", b"bad path".to_vec());
+    };
+    match std::fs::read(&file) {
+        Ok(bytes) if file.extension().is_some_and(|ext| ext == "html") => {
+            let html = String::from_utf8_lossy(&bytes).replacen(
+                "<head>",
+                "<head>\n<meta name=\"lab-served\" content=\"cargo lab book\">",
+                1,
+            );
+            ("200 OK", "text/html; charset=utf-8", html.into_bytes())
+        }
+        Ok(bytes) => ("200 OK", content_type(&file), bytes),
+        Err(_) => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    }
+}
+
+/// Maps a URL path to a file inside `book`; `None` for anything that could
+/// leave it (`..`, absolute parts, percent-encoded tricks are not decoded).
+fn file_for(book: &Path, url_path: &str) -> Option<PathBuf> {
+    let relative = url_path.trim_start_matches('/');
+    if relative.contains('%') || relative.contains('\\') {
+        return None;
+    }
+    let mut file = book.to_path_buf();
+    for component in Path::new(relative).components() {
+        match component {
+            Component::Normal(part) => file.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if relative.is_empty() || relative.ends_with('/') {
+        file.push("index.html");
+    }
+    Some(file)
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|ext| ext.to_str()) {
+        Some("css") => "text/css",
+        Some("js") => "text/javascript",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("ttf") => "font/ttf",
+        Some("ico") => "image/x-icon",
+        Some("txt") => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `{"solved":["why","drop"]}`
+fn status_json(root: &Path) -> String {
+    let solved: Vec<String> = Course::load(root)
+        .ok()
+        .zip(Progress::load(root).ok())
+        .map(|(course, progress)| {
+            course
+                .exercises
+                .iter()
+                .filter(|e| progress.is_solved(&e.name))
+                .map(|e| format!("{:?}", e.name))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{{\"solved\":[{}]}}", solved.join(","))
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener).arg(url).spawn().is_err() {
+        println!("Open {url} in your browser.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_book() {
+        let book = Path::new("/course/book");
+        assert_eq!(file_for(book, "/"), Some(book.join("index.html")));
+        assert_eq!(file_for(book, "/why.html"), Some(book.join("why.html")));
+        assert_eq!(
+            file_for(book, "/css/chrome.css"),
+            Some(book.join("css/chrome.css"))
+        );
+        assert_eq!(file_for(book, "/../Cargo.toml"), None);
+        assert_eq!(file_for(book, "/css/../../Cargo.toml"), None);
+        assert_eq!(file_for(book, "/%2e%2e/Cargo.toml"), None);
+        assert_eq!(file_for(book, "/..\\Cargo.toml"), None);
+    }
+
+    #[test]
+    fn only_get_is_answered() {
+        let (status, _, _) = respond("POST /why.html HTTP/1.1", Path::new("/nowhere"));
+        assert_eq!(status, "405 Method Not Allowed");
+        let (status, _, _) = respond("", Path::new("/nowhere"));
+        assert_eq!(status, "400 Bad Request");
+    }
+
+    #[test]
+    fn pages_are_marked_as_served_and_the_status_is_json() {
+        let root = std::env::temp_dir().join(format!("lab-book-server-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("book")).unwrap();
+        std::fs::write(
+            root.join("book/why.html"),
+            "<html><head><title>x</title></head></html>",
+        )
+        .unwrap();
+        let (status, content_type, body) = respond("GET /why.html HTTP/1.1", &root);
+        assert_eq!(
+            (status, content_type),
+            ("200 OK", "text/html; charset=utf-8")
+        );
+        assert!(
+            String::from_utf8(body)
+                .unwrap()
+                .contains(r#"<meta name="lab-served""#)
+        );
+        let (status, _, _) = respond("GET /missing.html HTTP/1.1", &root);
+        assert_eq!(status, "404 Not Found");
+        let (_, content_type, body) = respond("GET /lab/status.json HTTP/1.1", &root);
+        assert_eq!(content_type, "application/json");
+        assert_eq!(String::from_utf8(body).unwrap(), r#"{"solved":[]}"#);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}

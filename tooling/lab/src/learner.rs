@@ -1,0 +1,201 @@
+//! The learner's commands: list, check, hint, reset.
+//!
+//! Only `reset` writes into `exercises/`, and only after saving the
+//! learner's version under `.lab/backups/`.
+
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use similar::TextDiff;
+
+use crate::cargo;
+use crate::course::{Course, Exercise};
+use crate::files::{copy_dir, read, write};
+use crate::progress::Progress;
+
+/// Prints every exercise with its chapter and status; marks `current`.
+pub fn list(course: &Course, current: Option<&str>) -> Result<(), String> {
+    let progress = Progress::load(&course.root)?;
+    println!("    {:<3} {:<16} {:<24} status", "#", "exercise", "chapter");
+    for (index, exercise) in course.exercises.iter().enumerate() {
+        let status = if progress.is_solved(&exercise.name) {
+            "solved"
+        } else {
+            "to do"
+        };
+        let marker = if current == Some(exercise.name.as_str()) {
+            "->"
+        } else {
+            ""
+        };
+        let chapter = format!("src/{}", exercise.chapter);
+        println!(
+            "{marker:<3} {:<3} {:<16} {chapter:<24} {status}",
+            index + 1,
+            exercise.name
+        );
+    }
+    println!("\n{}", progress_line(course, &progress));
+    Ok(())
+}
+
+/// "Progress: 3 of 14 exercises solved [###-----------]"
+pub fn progress_line(course: &Course, progress: &Progress) -> String {
+    let solved = course
+        .exercises
+        .iter()
+        .filter(|e| progress.is_solved(&e.name))
+        .count();
+    let total = course.exercises.len();
+    let bar: String = (0..total)
+        .map(|i| if i < solved { '#' } else { '-' })
+        .collect();
+    format!("Progress: {solved} of {total} exercises solved [{bar}]")
+}
+
+/// The first exercise not solved yet (the last one once all are).
+pub fn current<'c>(course: &'c Course, progress: &Progress) -> &'c Exercise {
+    course
+        .exercises
+        .iter()
+        .find(|e| !progress.is_solved(&e.name))
+        .or(course.exercises.last())
+        .expect("the course has exercises")
+}
+
+/// Runs the exercise's tests in place, prints a verdict and records it.
+/// Returns whether the exercise is solved.
+pub fn check(course: &Course, exercise: &Exercise) -> Result<bool, String> {
+    println!(
+        "Testing exercise `{}` (exercises/{}) ...\n",
+        exercise.name, exercise.dir
+    );
+    let run = cargo::test_in_place(&course.root, &exercise.package_name(&course.root)?)?;
+    let mut progress = Progress::load(&course.root)?;
+    println!();
+    let solved = run.passed();
+    if solved {
+        progress.mark_solved(&exercise.name);
+        println!(
+            "✓ `{}` is solved: all {} tests pass.\n",
+            exercise.name,
+            run.passed_tests.len()
+        );
+        print_solution_diff(course, exercise)?;
+        if let Some(next) = course.after(exercise) {
+            println!("\nNext: `{}` (chapter src/{}).", next.name, next.chapter);
+        } else {
+            println!("\nThat was the last exercise. Well done!");
+        }
+    } else {
+        progress.mark_unsolved(&exercise.name);
+        if run.timed_out {
+            println!(
+                "✗ `{}`: the tests were stopped after {} s.",
+                exercise.name,
+                cargo::RUN_LIMIT.as_secs()
+            );
+        } else if run.compiled {
+            println!(
+                "✗ `{}`: {} of {} tests fail: {}.",
+                exercise.name,
+                run.failed_tests.len(),
+                run.failed_tests.len() + run.passed_tests.len(),
+                run.failed_tests.join(", ")
+            );
+        } else {
+            println!(
+                "✗ `{}` does not compile yet: the compiler's message is above.",
+                exercise.name
+            );
+        }
+        let seen = progress
+            .hints_seen(&exercise.name)
+            .clamp(1, exercise.hints.len());
+        println!("  Hint: {}", exercise.hints[seen - 1]);
+        if seen < exercise.hints.len() {
+            println!("  Another hint: `cargo lab hint {}`.", exercise.name);
+        }
+        println!("  Read again: src/{}", exercise.chapter);
+    }
+    progress.save(&course.root)?;
+    Ok(solved)
+}
+
+/// Shows the learner's solution beside the reference, as a diff.
+fn print_solution_diff(course: &Course, exercise: &Exercise) -> Result<(), String> {
+    let mine = read(&exercise.starter_dir(&course.root).join("src/lib.rs"))?;
+    let reference = read(&exercise.solution_dir(&course.root).join("src/lib.rs"))?;
+    println!(
+        "Your solution (-) beside the reference solution (+), solutions/{}/src/lib.rs:\n",
+        exercise.dir
+    );
+    let diff = TextDiff::from_lines(&mine, &reference);
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(2)
+            .header("yours", "reference")
+    );
+    Ok(())
+}
+
+/// Shows the next hint and remembers that it was shown.
+pub fn hint(course: &Course, exercise: &Exercise) -> Result<(), String> {
+    let mut progress = Progress::load(&course.root)?;
+    let index = progress
+        .hints_seen(&exercise.name)
+        .min(exercise.hints.len() - 1);
+    println!(
+        "Hint {} of {} for `{}`:\n\n  {}\n",
+        index + 1,
+        exercise.hints.len(),
+        exercise.name,
+        exercise.hints[index]
+    );
+    if index + 1 == exercise.hints.len() {
+        println!(
+            "That was the last hint. The chapter is src/{}.",
+            exercise.chapter
+        );
+    }
+    progress.set_hints_seen(&exercise.name, index + 1);
+    progress.save(&course.root)
+}
+
+/// Puts the starter back from the course's git history (`HEAD`), after
+/// saving the learner's `src/` under `.lab/backups/<dir>-<seconds>/`.
+pub fn reset(course: &Course, exercise: &Exercise) -> Result<(), String> {
+    let src = exercise.starter_dir(&course.root).join("src");
+    let relative = format!("exercises/{}/src/lib.rs", exercise.dir);
+    let output = Command::new("git")
+        .current_dir(&course.root)
+        .args(["show", &format!("HEAD:{relative}")])
+        .output()
+        .map_err(|e| format!("reset needs git to find the starter: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cannot find the starter of `{}` in git ({}). Nothing was changed.",
+            exercise.name,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let backup = course
+        .root
+        .join(".lab/backups")
+        .join(format!("{}-{seconds}", exercise.dir));
+    copy_dir(&src, &backup)?;
+    write(&src.join("lib.rs"), &output.stdout)?;
+    let mut progress = Progress::load(&course.root)?;
+    progress.mark_unsolved(&exercise.name);
+    progress.save(&course.root)?;
+    println!(
+        "`{}` is back to its starter. Your version is saved in {}.",
+        exercise.name,
+        backup.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! The one outside tool the course uses: mdBook 0.5.4, to build the book.
+//!
+//! `cargo lab` looks for it on the PATH, then in `target/tools/bin` (where
+//! `cargo lab prepare` installs it), and installs it there from crates.io
+//! (pinned, `--locked`) when neither has it. So a machine with only a Rust
+//! toolchain can read the book; after `prepare`, no network is needed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cargo;
+
+pub const MDBOOK_VERSION: &str = "0.5.4";
+
+/// A working mdBook of the pinned version, installing it if needed.
+pub fn mdbook(root: &Path) -> Result<PathBuf, String> {
+    if let Some(found) = find_mdbook(root) {
+        return Ok(found);
+    }
+    println!(
+        "Installing mdBook {MDBOOK_VERSION} into target/tools (once; this takes a few minutes) ..."
+    );
+    let tools = root.join("target/tools");
+    let status = cargo::cargo()
+        .args([
+            "install",
+            "mdbook",
+            "--version",
+            MDBOOK_VERSION,
+            "--locked",
+            "--root",
+        ])
+        .arg(&tools)
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "could not install mdBook {MDBOOK_VERSION} (no network?). Install it yourself with\n  cargo install mdbook --version {MDBOOK_VERSION} --locked"
+        ));
+    }
+    find_mdbook(root).ok_or_else(|| "mdBook was installed but does not run".to_owned())
+}
+
+fn find_mdbook(root: &Path) -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("MDBOOK").map(PathBuf::from),
+        Some(root.join("target/tools/bin/mdbook")),
+        Some(PathBuf::from("mdbook")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|candidate| is_pinned_mdbook(candidate))
+}
+
+fn is_pinned_mdbook(program: &Path) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| {
+            String::from_utf8_lossy(&out.stdout).trim() == format!("mdbook v{MDBOOK_VERSION}")
+        })
+}
