@@ -6,7 +6,17 @@
 //! book can never show an example that does not build or does not do what the
 //! prose says. Exercise solutions are included from `solutions/` the same way.
 
+pub mod blocking;
 pub mod checking;
+pub mod deadlines;
+pub mod dispose;
 pub mod drop;
+pub mod hygiene;
+pub mod linked;
+pub mod propagate;
+pub mod select;
+pub mod swallow;
+pub mod tasks;
+pub mod timeouts;
 pub mod token_basics;
 pub mod why;

@@ -12,6 +12,7 @@ mod book_server;
 mod cargo;
 mod course;
 mod files;
+mod instructor_docs;
 mod learner;
 mod progress;
 mod scratch;
@@ -43,6 +44,7 @@ const USAGE: &str = r#"cargo lab: the course runner
   cargo lab prepare         before a workshop: fetch and build everything, install mdBook,
                             so that afterwards nothing needs the network
   cargo lab bench           time edit-then-test for every exercise (target/lab/bench-results.md)
+  cargo lab gen-docs        rewrite src/instructors/mistakes.md from course.toml
   cargo lab test-all        the whole test suite: fmt, clippy, cargo test, verify, check-book
 
 NAME is an exercise's name (`why`), its folder (`01_why`) or its number (`1`)."#;
@@ -81,6 +83,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         ["book", options @ ..] => book_server::run(&course, &book_server::Options::parse(options)?),
         ["check-book"] => check_book(&course),
         ["bench"] => bench::run(&course),
+        ["gen-docs"] => {
+            instructor_docs::write_page(&course)?;
+            println!("wrote {}", instructor_docs::path(&course).display());
+            Ok(ExitCode::SUCCESS)
+        }
         ["prepare"] => prepare(&course),
         ["test-all"] => test_all(&course),
         ["help" | "--help" | "-h"] => {

@@ -1,0 +1,134 @@
+//! # Solution of exercise 05: a sync that notices its time limit too late
+//!
+//! Chapter: "Timeouts" (`src/timeouts.md`).
+//!
+//! The limit goes *around* the whole sync: `tokio::time::timeout` polls the
+//! sync's future and, when 5 s have passed, drops it, wherever it is waiting.
+//! Dropping the future stops the page fetch in flight (see "Dropping is
+//! cancelling"), so nothing is fetched after the limit, and the answer comes
+//! at exactly 5 s instead of whenever the next page happens to arrive.
+//!
+//! `timeout` of a future that returns `Result<T, SyncError>` gives
+//! `Result<Result<T, SyncError>, Elapsed>`. The outer layer is the clock's:
+//! `map_err` turns `Elapsed` into our own `SyncError::TimedOut` and `?`
+//! returns it. The inner layer is the sync's own answer, API errors included,
+//! and passes through untouched.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the billing page waits for a whole sync.
+pub const SYNC_LIMIT: Duration = Duration::from_secs(5);
+/// How long the accounting API takes to answer one page.
+pub const PAGE_TIME: Duration = Duration::from_secs(2);
+/// How many invoices one page holds.
+pub const PAGE_SIZE: u32 = 3;
+
+/// One invoice, as the accounting API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    pub number: u32,
+}
+
+/// One page of invoices; `last` is true on the final page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub invoices: Vec<Invoice>,
+    pub last: bool,
+}
+
+/// An error answer from the accounting API, with its HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+}
+
+/// Why a sync did not bring the invoices back. The billing page shows a
+/// different message for each.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SyncError {
+    /// The sync took longer than [`SYNC_LIMIT`]: "the accounting system is
+    /// slow, try again later".
+    TimedOut,
+    /// The accounting API answered with an error.
+    Api(ApiError),
+}
+
+impl From<ApiError> for SyncError {
+    fn from(error: ApiError) -> Self {
+        SyncError::Api(error)
+    }
+}
+
+/// The partner's accounting API. A stand-in: every page takes [`PAGE_TIME`],
+/// and `on_page` hears about every page it serves (the tests count them).
+#[derive(Clone)]
+pub struct AccountingApi {
+    pages: u32,
+    failing_page: Option<u32>,
+    on_page: Arc<dyn Fn(u32) + Send + Sync>,
+}
+
+impl AccountingApi {
+    /// An account whose invoices fill `pages` pages.
+    pub fn new(pages: u32, on_page: impl Fn(u32) + Send + Sync + 'static) -> Self {
+        AccountingApi {
+            pages,
+            failing_page: None,
+            on_page: Arc::new(on_page),
+        }
+    }
+
+    /// The same account, but the API answers 503 for `page`.
+    pub fn failing_at(self, page: u32) -> Self {
+        AccountingApi {
+            failing_page: Some(page),
+            ..self
+        }
+    }
+
+    /// Fetches page `number` (counting from 1).
+    pub async fn fetch_page(&self, number: u32) -> Result<Page, ApiError> {
+        tokio::time::sleep(PAGE_TIME).await;
+        if self.failing_page == Some(number) {
+            return Err(ApiError { status: 503 });
+        }
+        (self.on_page)(number);
+        let first = (number - 1) * PAGE_SIZE + 1;
+        Ok(Page {
+            invoices: (first..first + PAGE_SIZE)
+                .map(|number| Invoice { number })
+                .collect(),
+            last: number >= self.pages,
+        })
+    }
+}
+
+// ANCHOR: sync_invoices
+/// Fetches every invoice of the account, or says why it could not.
+pub async fn sync_invoices(api: &AccountingApi) -> Result<Vec<Invoice>, SyncError> {
+    tokio::time::timeout(SYNC_LIMIT, fetch_all(api))
+        .await
+        .map_err(|_elapsed| SyncError::TimedOut)?
+}
+// ANCHOR_END: sync_invoices
+
+// ANCHOR: fetch_all
+/// The sync itself, with no clock in it: page after page until the last.
+async fn fetch_all(api: &AccountingApi) -> Result<Vec<Invoice>, SyncError> {
+    let mut invoices = Vec::new();
+    let mut number = 1;
+    loop {
+        let page = api.fetch_page(number).await?;
+        invoices.extend(page.invoices);
+        if page.last {
+            return Ok(invoices);
+        }
+        number += 1;
+    }
+}
+// ANCHOR_END: fetch_all
+
+#[cfg(test)]
+#[path = "../../../exercises/05_timeouts/src/tests.rs"]
+mod tests;

@@ -1,0 +1,154 @@
+//! # Solution of exercise 09: a cancelled batch that gets committed
+//!
+//! Chapter: "Swallowed cancellation" (`src/swallow.md`).
+//!
+//! The starter turned a cancel into `Ok(())`: "shutting down is not a
+//! failure". True, but it is not a success either, and the caller commits on
+//! every success. The fix gives the cancel its own error,
+//! `BatchError::Cancelled`, and returns it. Nothing else changes: the `?` in
+//! `consume_one_batch` passes it up, the commit after the `?` never runs,
+//! and the messages not yet handled are delivered again after the restart.
+//! The code that calls `consume_one_batch` can now tell the three outcomes
+//! apart: committed, failed (alert, retry, dead letter), and cancelled (log
+//! it at info level and exit).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+/// Handling one message (one call downstream) takes this long.
+pub const HANDLE_TIME: Duration = Duration::from_secs(1);
+
+/// Reports what the consumer does: `"message 103 handled"`, `"commit up to 110"`.
+pub type Events = Arc<dyn Fn(String) + Send + Sync>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub offset: u64,
+    pub body: String,
+}
+
+/// Why one message was not handled.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HandleError {
+    /// The token was cancelled while the message was being handled.
+    Cancelled,
+    /// The downstream service said no.
+    Rejected(String),
+}
+
+impl HandleError {
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, HandleError::Cancelled)
+    }
+}
+
+/// Why a batch was not committed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BatchError {
+    /// The consumer was told to stop before the batch was done.
+    Cancelled,
+    /// A message could not be handled.
+    Failed { offset: u64, error: HandleError },
+}
+
+/// One partition of a queue, and the consumer that reads it.
+pub struct Consumer {
+    messages: Vec<Message>,
+    commits: Mutex<Vec<u64>>,
+    events: Events,
+}
+
+impl Consumer {
+    pub fn new(messages: Vec<Message>, events: Events) -> Self {
+        Consumer {
+            messages,
+            commits: Mutex::new(Vec::new()),
+            events,
+        }
+    }
+
+    /// Every commit so far: the offset the queue will deliver next.
+    pub fn commits(&self) -> Vec<u64> {
+        self.commits.lock().unwrap().clone()
+    }
+
+    /// The messages after the last commit.
+    fn next_batch(&self) -> Vec<Message> {
+        let next = self.commits().last().copied().unwrap_or(0);
+        self.messages
+            .iter()
+            .filter(|message| message.offset >= next)
+            .cloned()
+            .collect()
+    }
+
+    /// Tells the queue that everything before `next_offset` is done for good.
+    fn commit(&self, next_offset: u64) {
+        (self.events)(format!("commit up to {next_offset}"));
+        self.commits.lock().unwrap().push(next_offset);
+    }
+
+    /// Hands one message to the downstream service.
+    pub async fn handle_message(
+        &self,
+        message: &Message,
+        token: &CancellationToken,
+    ) -> Result<(), HandleError> {
+        tokio::select! {
+            _ = token.cancelled() => Err(HandleError::Cancelled),
+            _ = tokio::time::sleep(HANDLE_TIME) => {
+                if message.body == "poison" {
+                    (self.events)(format!("message {} rejected", message.offset));
+                    return Err(HandleError::Rejected("unreadable body".to_owned()));
+                }
+                (self.events)(format!("message {} handled", message.offset));
+                Ok(())
+            }
+        }
+    }
+
+    // ANCHOR: process_batch
+    /// Handles every message of the batch, in order.
+    pub async fn process_batch(
+        &self,
+        batch: &[Message],
+        token: &CancellationToken,
+    ) -> Result<(), BatchError> {
+        for message in batch {
+            match self.handle_message(message, token).await {
+                Ok(()) => {}
+                // A cancel stays a cancel, all the way up: the caller's `?`
+                // returns it, and the commit after that `?` never runs.
+                Err(HandleError::Cancelled) => return Err(BatchError::Cancelled),
+                Err(error) => {
+                    return Err(BatchError::Failed {
+                        offset: message.offset,
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+    // ANCHOR_END: process_batch
+
+    // ANCHOR: consume
+    /// Processes the next batch and commits it. Returns how many messages
+    /// were committed.
+    pub async fn consume_one_batch(&self, token: &CancellationToken) -> Result<usize, BatchError> {
+        let batch = self.next_batch();
+        let Some(last) = batch.last() else {
+            return Ok(0);
+        };
+        self.process_batch(&batch, token).await?;
+        self.commit(last.offset + 1);
+        Ok(batch.len())
+    }
+    // ANCHOR_END: consume
+}
+
+#[cfg(test)]
+#[path = "../../../exercises/09_swallow/src/tests.rs"]
+mod tests;

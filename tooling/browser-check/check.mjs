@@ -1,0 +1,152 @@
+// The rendered book, checked in a real browser.
+//
+// Drives the system's Chromium (Debian's `chromium`; playwright-core never
+// downloads a browser of its own) over the book as `cargo lab book` serves
+// it, and checks what a reader would notice:
+//
+// - every page loads with no console error, no uncaught exception, and no
+//   request to any host but localhost;
+// - every image and diagram loads;
+// - every "Your turn" box names an exercise that exists in course.toml;
+// - the search box finds child_token, TaskTracker and with_graceful_shutdown;
+// - the exercise status in "Your turn" follows the learner's progress file
+//   without a page reload.
+//
+// Usage: node check.mjs   (env: BASE_URL, COURSE_ROOT, CHROMIUM, SHOTS_DIR)
+// It ends with "N passed, M failed" and exits non-zero on any failure.
+
+import { chromium } from "playwright-core";
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync, renameSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const base = process.env.BASE_URL ?? "http://127.0.0.1:3000/";
+const root = process.env.COURSE_ROOT ?? join(import.meta.dirname, "../..");
+const shots = process.env.SHOTS_DIR ?? join(root, "target/ci-artifacts");
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+let passed = 0;
+const failures = [];
+function check(ok, what) {
+    if (ok) {
+        passed += 1;
+    } else {
+        failures.push(what);
+        console.log(`  ✗ ${what}`);
+    }
+}
+
+function htmlPages(dir) {
+    const pages = [];
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+            pages.push(...htmlPages(path));
+        } else if (entry.name.endsWith(".html") && !["print.html", "toc.html"].includes(entry.name)) {
+            pages.push(relative(join(root, "book"), path));
+        }
+    }
+    return pages.sort();
+}
+
+const exercises = [...readFileSync(join(root, "course.toml"), "utf8").matchAll(/^name = "([^"]+)"/gm)].map((m) => m[1]);
+const isLocal = (url) => {
+    const { protocol, hostname } = new URL(url);
+    return ["data:", "blob:", "about:"].includes(protocol) || ["127.0.0.1", "localhost", "[::1]"].includes(hostname);
+};
+
+const browser = await chromium.launch({
+    executablePath,
+    args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+mkdirSync(shots, { recursive: true });
+
+// 1. Every page.
+const pages = htmlPages(join(root, "book"));
+console.log(`Checking ${pages.length} pages at ${base} in ${executablePath}`);
+for (const path of pages) {
+    const page = await context.newPage();
+    const problems = [];
+    page.on("console", (message) => {
+        if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+    page.on("request", (request) => {
+        if (!isLocal(request.url())) problems.push(`request to another host: ${request.url()}`);
+    });
+    page.on("requestfailed", (request) => problems.push(`failed request: ${request.url()}`));
+    const response = await page.goto(new URL(path, base).href, { waitUntil: "networkidle" });
+    const expectedStatus = path === "404.html" ? [200, 404] : [200];
+    check(response && expectedStatus.includes(response.status()), `${path}: HTTP ${response?.status()}`);
+    const brokenImages = await page.$$eval("img", (images) =>
+        images.filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.getAttribute("src")),
+    );
+    check(brokenImages.length === 0, `${path}: images that did not load: ${brokenImages.join(", ")}`);
+    const yourTurn = await page.$eval("#your-turn", (heading) => {
+        let box = heading.nextElementSibling;
+        while (box && box.tagName !== "BLOCKQUOTE") box = box.nextElementSibling;
+        return box ? box.textContent : "";
+    }).catch(() => null);
+    if (yourTurn !== null) {
+        const named = yourTurn.match(/cargo lab check ([\w-]+)/)?.[1];
+        check(named && exercises.includes(named), `${path}: "Your turn" names ${named ?? "no exercise"}, not one of course.toml's`);
+    }
+    check(problems.length === 0, `${path}: ${problems.join("; ")}`);
+    await page.close();
+}
+
+// 2. Search.
+const page = await context.newPage();
+await page.goto(new URL("index.html", base).href, { waitUntil: "networkidle" });
+for (const term of ["child_token", "TaskTracker", "with_graceful_shutdown"]) {
+    await page.click("#mdbook-search-toggle");
+    await page.fill("#mdbook-searchbar", term);
+    const found = await page
+        .waitForFunction(() => document.querySelectorAll("#mdbook-searchresults li").length > 0, null, { timeout: 5000 })
+        .then(() => true, () => false);
+    const count = await page.$$eval("#mdbook-searchresults li", (items) => items.length);
+    check(found, `search for ${term} found nothing`);
+    console.log(`  search ${term}: ${count} results`);
+    if (term === "child_token") await page.screenshot({ path: join(shots, "search-child-token.png") });
+    await page.keyboard.press("Escape");
+}
+await page.close();
+
+// 3. Live exercise status: mark `why` solved in the progress file; the open
+// page must show it within a few seconds, with no reload.
+const progress = join(root, ".lab/progress.toml");
+const saved = existsSync(progress) ? `${progress}.browser-check` : null;
+if (saved) renameSync(progress, saved);
+try {
+    const why = await context.newPage();
+    await why.goto(new URL("why.html", base).href, { waitUntil: "networkidle" });
+    const badge = why.locator(".lab-status");
+    check((await badge.getAttribute("data-solved", { timeout: 5000 }).catch(() => null)) === "false", "why.html: no status badge saying 'not solved yet'");
+    mkdirSync(join(root, ".lab"), { recursive: true });
+    writeFileSync(progress, "[exercise.why]\nsolved = true\nhints_seen = 0\n");
+    const updated = await why
+        .waitForFunction(() => document.querySelector(".lab-status")?.dataset.solved === "true", null, { timeout: 8000 })
+        .then(() => true, () => false);
+    check(updated, "why.html: the status badge did not change to solved without a reload");
+    await why.locator("#your-turn").scrollIntoViewIfNeeded();
+    await why.evaluate(() => window.scrollBy(0, -120));
+    await why.screenshot({ path: join(shots, "why-your-turn-status.png") });
+    await why.close();
+} finally {
+    rmSync(progress, { force: true });
+    if (saved) renameSync(saved, progress);
+}
+
+await browser.close();
+console.log(`\nScreenshots: ${join(shots, "why-your-turn-status.png")}, ${join(shots, "search-child-token.png")}`);
+console.log(`browser-check: ${failures.length === 0 ? "everything passes" : `${failures.length} problems`}`);
+console.log(`${passed} passed, ${failures.length} failed`);
+process.exit(failures.length === 0 ? 0 : 1);
