@@ -12,7 +12,7 @@
 // - the exercise status in "Your turn" follows the learner's progress file
 //   without a page reload.
 //
-// Usage: node check.mjs   (env: BASE_URL, COURSE_ROOT, CHROMIUM, SHOTS_DIR)
+// Usage: node check.mjs   (env: BASE_URL, COURSE_ROOT, BOOK_DIR, CHROMIUM, SHOTS_DIR)
 // It ends with "N passed, M failed" and exits non-zero on any failure.
 
 import { chromium } from "playwright-core";
@@ -35,14 +35,14 @@ function check(ok, what) {
     }
 }
 
-function htmlPages(dir) {
+function htmlPages(dir, bookDir = dir) {
     const pages = [];
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) {
-            pages.push(...htmlPages(path));
+            pages.push(...htmlPages(path, bookDir));
         } else if (entry.name.endsWith(".html") && !["print.html", "toc.html"].includes(entry.name)) {
-            pages.push(relative(join(root, "book"), path));
+            pages.push(relative(bookDir, path));
         }
     }
     return pages.sort();
@@ -70,7 +70,8 @@ const context = await browser.newContext({ viewport: { width: 1280, height: 900 
 mkdirSync(shots, { recursive: true });
 
 // 1. Every page.
-const pages = htmlPages(join(root, "book"));
+const bookDir = process.env.BOOK_DIR ?? join(root, "target/lab/book");
+const pages = htmlPages(bookDir);
 console.log(`Checking ${pages.length} pages at ${base} in ${executablePath}`);
 for (const path of pages) {
     const page = await context.newPage();
@@ -103,12 +104,13 @@ for (const path of pages) {
     await page.close();
 }
 
-// 2. Search.
+// 2. Search: typed into the search box as a reader would.
 const page = await context.newPage();
 await page.goto(new URL("index.html", base).href, { waitUntil: "networkidle" });
 for (const term of ["child_token", "TaskTracker", "with_graceful_shutdown"]) {
-    await page.click("#mdbook-search-toggle");
-    await page.fill("#mdbook-searchbar", term);
+    if (!(await page.isVisible("#mdbook-searchbar"))) await page.click("#mdbook-search-toggle");
+    await page.fill("#mdbook-searchbar", "");
+    await page.locator("#mdbook-searchbar").pressSequentially(term, { delay: 20 });
     const found = await page
         .waitForFunction(() => document.querySelectorAll("#mdbook-searchresults li").length > 0, null, { timeout: 5000 })
         .then(() => true, () => false);
@@ -116,7 +118,6 @@ for (const term of ["child_token", "TaskTracker", "with_graceful_shutdown"]) {
     check(found, `search for ${term} found nothing`);
     console.log(`  search ${term}: ${count} results`);
     if (term === "child_token") await page.screenshot({ path: join(shots, "search-child-token.png") });
-    await page.keyboard.press("Escape");
 }
 await page.close();
 

@@ -105,20 +105,35 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the served copy of the book lives. It is built next to it and
+/// swapped in whole, so a reader never gets a page from a half-built book (and
+/// the `book/` folder of a plain `mdbook build` is left alone).
+const SERVED: &str = "target/lab/book";
+
 fn build(mdbook: &Path, root: &Path) -> Result<(), String> {
+    let served = root.join(SERVED);
+    let next = root.join("target/lab/book-next");
+    let old = root.join("target/lab/book-old");
     let output = std::process::Command::new(mdbook)
         .arg("build")
         .arg(root)
+        .arg("--dest-dir")
+        .arg(&next)
         .output()
         .map_err(|e| format!("cannot run mdbook: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
+    if !output.status.success() {
+        return Err(format!(
             "The book did not build:\n{}",
             String::from_utf8_lossy(&output.stderr)
-        ))
+        ));
     }
+    let _ = std::fs::remove_dir_all(&old);
+    if served.exists() {
+        std::fs::rename(&served, &old).map_err(|e| format!("cannot swap in the new book: {e}"))?;
+    }
+    std::fs::rename(&next, &served).map_err(|e| format!("cannot swap in the new book: {e}"))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
 }
 
 /// Serves until the process ends.
@@ -163,7 +178,7 @@ fn respond(request_line: &str, root: &Path) -> (&'static str, &'static str, Vec<
     if path == "/lab/status.json" {
         return ("200 OK", "application/json", status_json(root).into_bytes());
     }
-    let Some(file) = file_for(&root.join("book"), path) else {
+    let Some(file) = file_for(&root.join(SERVED), path) else {
         return ("400 Bad Request", "text/plain", b"bad path".to_vec());
     };
     match std::fs::read(&file) {
@@ -277,9 +292,9 @@ mod tests {
     #[test]
     fn pages_are_marked_as_served_and_the_status_is_json() {
         let root = std::env::temp_dir().join(format!("lab-book-server-{}", std::process::id()));
-        std::fs::create_dir_all(root.join("book")).unwrap();
+        std::fs::create_dir_all(root.join(SERVED)).unwrap();
         std::fs::write(
-            root.join("book/why.html"),
+            root.join(SERVED).join("why.html"),
             "<html><head><title>x</title></head></html>",
         )
         .unwrap();

@@ -29,6 +29,9 @@ pub struct Exercise {
 pub struct WrongFix {
     pub file: String,
     pub fails: Vec<String>,
+    /// It hangs or spins: each failing test must be stopped by the watchdog.
+    #[serde(default)]
+    pub hangs: bool,
 }
 
 pub struct Course {

@@ -59,6 +59,9 @@ impl Options {
     }
 }
 
+/// How test-support's watchdog begins its message for a test that hung.
+const HUNG: &str = "HUNG: the test did not finish";
+
 /// One crate to test in the scratch workspace.
 struct Variant {
     label: String,
@@ -67,8 +70,9 @@ struct Variant {
 }
 
 enum Expect {
-    /// Exactly these tests fail.
-    Fails(Vec<String>),
+    /// Exactly these tests fail; if `hangs`, each of them stopped by the
+    /// watchdog with its HUNG message.
+    Fails { tests: Vec<String>, hangs: bool },
     /// Every test passes, this many runs in a row.
     Passes { repeat: usize },
 }
@@ -140,8 +144,8 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
             let ok = check_variant(&manifest, &target_dir, variant)?;
             let counter = match (&variant.expect, variant.label.as_str()) {
                 (Expect::Passes { .. }, _) => &mut tally.solutions,
-                (Expect::Fails(_), "starter") => &mut tally.starters,
-                (Expect::Fails(_), _) => &mut tally.wrong_fixes,
+                (Expect::Fails { .. }, "starter") => &mut tally.starters,
+                (Expect::Fails { .. }, _) => &mut tally.wrong_fixes,
             };
             counter.1 += 1;
             if ok {
@@ -207,21 +211,35 @@ fn check_variant(manifest: &Path, target_dir: &Path, variant: &Variant) -> Resul
             }
             Ok(true)
         }
-        Expect::Fails(expected) => {
+        Expect::Fails { tests, hangs } => {
             let run = cargo::test_quietly(manifest, &variant.package, target_dir)?;
             let mut failed = run.failed_tests.clone();
-            let mut expected = expected.clone();
+            let mut expected = tests.clone();
             failed.sort_unstable();
             expected.sort_unstable();
-            if run.compiled && !run.timed_out && !failed.is_empty() && failed == expected {
+            let hung = run.output.matches(HUNG).count();
+            let fails_as_listed =
+                run.compiled && !run.timed_out && !failed.is_empty() && failed == expected;
+            if fails_as_listed && (!hangs || hung >= failed.len()) {
+                let how = if *hangs {
+                    ", each stopped by the watchdog as HUNG"
+                } else {
+                    ""
+                };
                 println!(
-                    "  ✓ {} fails as it should: {}",
+                    "  ✓ {} fails as it should: {}{how}",
                     variant.label,
                     failed.join(", ")
                 );
                 return Ok(true);
             }
-            if run.compiled && !run.timed_out && failed.is_empty() {
+            if fails_as_listed {
+                println!(
+                    "  ✗ {} should hang (course.toml says so), but only {hung} of its {} failing tests were stopped as HUNG",
+                    variant.label,
+                    failed.len()
+                );
+            } else if run.compiled && !run.timed_out && failed.is_empty() {
                 println!(
                     "  ✗ {} should fail, but every test passes: the tests do not catch this mistake",
                     variant.label
@@ -290,7 +308,10 @@ fn lay_out<'c>(
             Variant {
                 label: "starter".to_owned(),
                 package: prefix_package(&starter_copy, "verify")?,
-                expect: Expect::Fails(exercise.starter_fails.clone()),
+                expect: Expect::Fails {
+                    tests: exercise.starter_fails.clone(),
+                    hangs: false,
+                },
             },
             Variant {
                 label: "solution".to_owned(),
@@ -315,7 +336,10 @@ fn lay_out<'c>(
             variants.push(Variant {
                 label: format!("wrong fix {stem}"),
                 package,
-                expect: Expect::Fails(fix.fails.clone()),
+                expect: Expect::Fails {
+                    tests: fix.fails.clone(),
+                    hangs: fix.hangs,
+                },
             });
         }
         plan.push((*exercise, variants));
