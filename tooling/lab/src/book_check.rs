@@ -5,6 +5,7 @@
 //! exercise's chapter is a real page with a "Your turn" section that names the
 //! exercise, and that no "Your turn" names an exercise that does not exist.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,7 +33,9 @@ pub fn run(course: &Course) -> Result<Problems, String> {
         problems.push(format!("mdbook build failed:\n{log}"));
     }
     problems.extend(log_problems(&log));
-    for page in html_pages(&course.root.join("book"))? {
+    let book = course.root.join("book");
+    let mut pages = BTreeMap::new();
+    for page in html_pages(&book)? {
         let html = fs::read_to_string(&page)
             .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
         let name = page
@@ -41,7 +44,9 @@ pub fn run(course: &Course) -> Result<Problems, String> {
             .display()
             .to_string();
         problems.extend(html_problems(&name, &html));
+        pages.insert(page, html);
     }
+    problems.extend(link_problems(&book, &pages));
     Ok(problems)
 }
 
@@ -76,6 +81,70 @@ fn html_problems(page: &str, html: &str) -> Problems {
         }
     }
     problems
+}
+
+/// Links between pages of the book that lead nowhere: a missing page, or an
+/// anchor (`page.html#section`) that the page does not have. (mdbook-linkcheck2
+/// checks the pages in CI; it does not check anchors.)
+fn link_problems(book: &Path, pages: &BTreeMap<PathBuf, String>) -> Problems {
+    let ids: BTreeMap<&PathBuf, BTreeSet<&str>> = pages
+        .iter()
+        .map(|(page, html)| (page, attribute_values(html, "id=\"").collect()))
+        .collect();
+    let mut problems = Problems::new();
+    for (page, html) in pages {
+        if page
+            .file_name()
+            .is_some_and(|name| name == "print.html" || name == "toc.html")
+        {
+            continue;
+        }
+        for href in attribute_values(html, "href=\"") {
+            if href.contains(':') || href.starts_with('/') || href.is_empty() {
+                continue; // another site, a scheme like mailto:, or the site root
+            }
+            let (path, fragment) = href.split_once('#').unwrap_or((href, ""));
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                normalize(&page.parent().unwrap_or(book).join(path))
+            };
+            let name = page.strip_prefix(book).unwrap_or(page).display();
+            if !target.starts_with(book) || !target.exists() {
+                problems.push(format!("book/{name}: a link to {href} leads to no page"));
+            } else if !fragment.is_empty()
+                && target.extension().is_some_and(|ext| ext == "html")
+                && !ids.get(&target).is_some_and(|ids| ids.contains(fragment))
+            {
+                problems.push(format!(
+                    "book/{name}: a link to {href} names an anchor that page does not have"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// The values of every `name="value"` attribute in an HTML text.
+fn attribute_values<'h>(html: &'h str, name: &'static str) -> impl Iterator<Item = &'h str> {
+    html.split(name)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+}
+
+/// `a/b/../c` to `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn html_pages(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -177,6 +246,38 @@ mod tests {
         assert_eq!(
             html_problems("why.html", "<p>{{#include ../nope.rs}}</p>").len(),
             1
+        );
+    }
+
+    #[test]
+    fn links_to_missing_pages_and_anchors_are_found() {
+        let book = std::env::temp_dir().join(format!("lab-links-{}", std::process::id()));
+        fs::create_dir_all(&book).unwrap();
+        let mut pages = BTreeMap::new();
+        for (name, html) in [
+            (
+                "why.html",
+                r##"<h2 id="traps">T</h2><a href="drop.html#clean-up">ok</a><a href="#traps">ok</a>"##,
+            ),
+            (
+                "drop.html",
+                r##"<h2 id="clean-up">C</h2><a href="why.html#nope">bad</a><a href="https://tokio.rs">web</a>"##,
+            ),
+            ("glossary.html", r##"<a href="gone.html">bad</a>"##),
+        ] {
+            fs::write(book.join(name), html).unwrap();
+            pages.insert(book.join(name), html.to_owned());
+        }
+        let problems = link_problems(&book, &pages);
+        fs::remove_dir_all(&book).unwrap();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("why.html#nope")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("gone.html")),
+            "{problems:?}"
         );
     }
 

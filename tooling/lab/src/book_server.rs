@@ -29,6 +29,14 @@ pub struct Options {
 }
 
 impl Options {
+    /// The book on the usual port, opened in the browser.
+    pub fn opened() -> Options {
+        Options {
+            port: 3000,
+            open: true,
+        }
+    }
+
     pub fn parse(words: &[&str]) -> Result<Options, String> {
         let mut options = Options {
             port: 3000,
@@ -55,7 +63,24 @@ impl Options {
     }
 }
 
+/// `cargo lab book`: serves until the process is stopped.
 pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
+    let _server = start(course, options)?;
+    println!("(Ctrl+C to stop.)");
+    loop {
+        thread::park();
+    }
+}
+
+/// A running book server; it stops rebuilding when dropped (the listener
+/// thread ends with the process).
+pub struct BookServer {
+    pub url: String,
+    _rebuilder: notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
+}
+
+/// Builds the book, starts serving it on a thread, and rebuilds it on change.
+pub fn start(course: &Course, options: &Options) -> Result<BookServer, String> {
     let root = course.root.clone();
     let mdbook = tools::mdbook(&root)?;
     build(&mdbook, &root)?;
@@ -67,7 +92,7 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
         "http://{}/",
         listener.local_addr().map_err(|e| e.to_string())?
     );
-    println!("The book is at {url} (Ctrl+C to stop). It rebuilds when you edit a page.");
+    println!("The book is at {url}. It rebuilds when you edit a page.");
     if options.open {
         open_browser(&url);
     }
@@ -81,7 +106,7 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
     let rebuild_root = root.clone();
     let dirs = watched.clone();
     let mut seen = fingerprint(&dirs);
-    let mut debouncer = new_debouncer(
+    let mut rebuilder = new_debouncer(
         Duration::from_millis(300),
         move |result: DebounceEventResult| {
             // Watchers also report files being read (mdBook reads every page):
@@ -89,20 +114,22 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
             let now = fingerprint(&dirs);
             if result.is_ok() && now != seen {
                 seen = now;
-                match build(&mdbook, &rebuild_root) {
-                    Ok(()) => println!("Rebuilt the book."),
-                    Err(error) => println!("{error}"),
+                if let Err(error) = build(&mdbook, &rebuild_root) {
+                    println!("{error}");
                 }
             }
         },
     )
     .map_err(|e| format!("cannot watch files: {e}"))?;
     for dir in &watched {
-        let _ = debouncer.watcher().watch(dir, RecursiveMode::Recursive);
+        let _ = rebuilder.watcher().watch(dir, RecursiveMode::Recursive);
     }
 
-    serve(listener, root);
-    Ok(ExitCode::SUCCESS)
+    thread::spawn(move || serve(listener, root));
+    Ok(BookServer {
+        url,
+        _rebuilder: rebuilder,
+    })
 }
 
 /// Where the served copy of the book lives. It is built next to it and

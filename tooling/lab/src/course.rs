@@ -72,22 +72,14 @@ impl Course {
         })
     }
 
-    /// Finds an exercise by name, folder or number; a misspelt name gets the
-    /// closest names and the whole list.
+    /// Finds an exercise by name (`why`), folder (`01_why`) or the number its
+    /// folder starts with (`1`, `01`, `18b`); a misspelt name gets the closest
+    /// names and the whole list.
     pub fn find(&self, wanted: &str) -> Result<&Exercise, String> {
-        let by_number = wanted
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| self.exercises.get(i));
-        if let Some(exercise) = by_number {
-            return Ok(exercise);
-        }
-        if let Some(exercise) = self
-            .exercises
-            .iter()
-            .find(|e| e.name == wanted || e.dir == wanted)
-        {
+        let number = wanted.trim_start_matches('0');
+        if let Some(exercise) = self.exercises.iter().find(|e| {
+            e.name == wanted || e.dir == wanted || (!number.is_empty() && e.number() == number)
+        }) {
             return Ok(exercise);
         }
         let names: Vec<&str> = self.exercises.iter().map(|e| e.name.as_str()).collect();
@@ -116,6 +108,15 @@ impl Course {
 }
 
 impl Exercise {
+    /// The number its folder starts with, without leading zeros: `1`, `18b`.
+    pub fn number(&self) -> &str {
+        self.dir
+            .split('_')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('0')
+    }
+
     pub fn starter_dir(&self, root: &Path) -> PathBuf {
         root.join("exercises").join(&self.dir)
     }
@@ -174,6 +175,11 @@ mod tests {
         assert_eq!(course.find(&first.name).unwrap().dir, first.dir);
         assert_eq!(course.find(&first.dir).unwrap().name, first.name);
         assert_eq!(course.find("1").unwrap().name, first.name);
+        assert_eq!(course.find("01").unwrap().name, first.name);
+        let second_part = course.exercises.iter().find(|e| e.dir.starts_with("18b_"));
+        if let Some(second_part) = second_part {
+            assert_eq!(course.find("18b").unwrap().name, second_part.name);
+        }
     }
 
     #[test]

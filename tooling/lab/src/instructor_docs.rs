@@ -23,12 +23,12 @@ pub fn render(course: &Course) -> Result<String, String> {
          reject each of them. This page lists them so you can recognise them in the room\n\
          and ask the question that gets the learner unstuck.\n",
     );
-    for (index, exercise) in course.exercises.iter().enumerate() {
+    for exercise in &course.exercises {
         let _ = write!(
             page,
             "\n## {}. `{}`\n\nChapter: [{}](../{}). Folder: `exercises/{}`.\n\n\
              The starter fails {}.\n\n",
-            index + 1,
+            exercise.number(),
             exercise.name,
             chapter_title(course, &exercise.chapter)?,
             exercise.chapter,

@@ -17,7 +17,7 @@ use crate::progress::Progress;
 pub fn list(course: &Course, current: Option<&str>) -> Result<(), String> {
     let progress = Progress::load(&course.root)?;
     println!("    {:<3} {:<16} {:<24} status", "#", "exercise", "chapter");
-    for (index, exercise) in course.exercises.iter().enumerate() {
+    for exercise in &course.exercises {
         let status = if progress.is_solved(&exercise.name) {
             "solved"
         } else {
@@ -31,7 +31,7 @@ pub fn list(course: &Course, current: Option<&str>) -> Result<(), String> {
         let chapter = format!("src/{}", exercise.chapter);
         println!(
             "{marker:<3} {:<3} {:<16} {chapter:<24} {status}",
-            index + 1,
+            exercise.number(),
             exercise.name
         );
     }

@@ -29,6 +29,8 @@ const USAGE: &str = r#"cargo lab: the course runner
   cargo lab                 start here: your progress, then the current exercise,
                             re-tested on every save (keys: h hint, l list, n next,
                             r re-run, q quit); without a terminal it runs once
+  cargo lab start           the same, and the book opened in your browser, with your
+                            progress shown in every chapter's "Your turn"
   cargo lab list            every exercise, its chapter and whether you solved it
   cargo lab check NAME      run NAME's tests and say what to do next
   cargo lab hint NAME       show NAME's next hint
@@ -64,8 +66,17 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let course = Course::load(&course::root())?;
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
-        [] => watch::run(&course, false),
-        ["watch"] => watch::run(&course, true),
+        [] => watch::run(&course, false, None),
+        ["watch"] => watch::run(&course, true, None),
+        ["start"] => {
+            // The book in the browser and the first exercise, in one command.
+            let server = book_server::start(&course, &book_server::Options::opened());
+            if let Err(error) = &server {
+                println!("(The book is not served: {error})\n");
+            }
+            let url = server.as_ref().ok().map(|server| server.url.as_str());
+            watch::run(&course, false, url)
+        }
         ["list"] => {
             learner::list(&course, None)?;
             Ok(ExitCode::SUCCESS)
@@ -113,7 +124,7 @@ fn check_book(course: &Course) -> Result<ExitCode, String> {
     }
     if problems.is_empty() {
         println!(
-            "✓ the book builds clean: no mdBook errors or warnings, no empty code blocks, every \"Your turn\" names a real exercise"
+            "✓ the book builds clean: no mdBook errors or warnings, no empty code blocks, no broken links or anchors, every \"Your turn\" names a real exercise"
         );
         Ok(ExitCode::SUCCESS)
     } else {

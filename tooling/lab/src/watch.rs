@@ -39,7 +39,8 @@ enum Input {
     Quit,
 }
 
-pub fn run(course: &Course, force_loop: bool) -> Result<ExitCode, String> {
+/// `book_url`: where `cargo lab start` serves the book, shown with the keys.
+pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<ExitCode, String> {
     let interactive = std::io::stdin().is_terminal();
     let progress = Progress::load(&course.root)?;
     println!("{}\n", learner::progress_line(course, &progress));
@@ -75,7 +76,7 @@ pub fn run(course: &Course, force_loop: bool) -> Result<ExitCode, String> {
     spawn_key_reader(inputs, interactive);
 
     loop {
-        print_keys(exercise, solved);
+        print_keys(exercise, solved, book_url);
         let input = next_input(&received, interactive);
         match input {
             Input::Quit | Input::Key('q') => break,
@@ -122,12 +123,15 @@ fn source_dir(course: &Course, exercise: &Exercise) -> PathBuf {
     exercise.starter_dir(&course.root).join("src")
 }
 
-fn print_keys(exercise: &Exercise, solved: bool) {
+fn print_keys(exercise: &Exercise, solved: bool, book_url: Option<&str>) {
     let next = if solved { "n next exercise · " } else { "" };
     println!(
         "\nWatching exercises/{}/src: save a file to re-test. Keys: h hint · l list · {next}r re-run · q quit",
         exercise.dir
     );
+    if let Some(url) = book_url {
+        println!("The book: {url}");
+    }
 }
 
 /// Waits for the next input. On a terminal, keys arrive raw (no Enter

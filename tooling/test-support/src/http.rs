@@ -5,6 +5,7 @@
 //! running behind it.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
@@ -42,4 +43,22 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Keeps tokio's paused clock still until the returned sender is dropped (or
+/// two seconds of real time have passed).
+///
+/// The paused clock jumps to the next timer whenever the runtime has nothing
+/// to do. A request, an answer or a closed connection crosses the kernel on
+/// its way between client and server, and on a busy machine that can take a
+/// moment: without a hold, the clock could jump past the instant the test is
+/// about before the other side has seen the traffic. tokio does not move a
+/// paused clock while a `spawn_blocking` task runs, so the hold is a blocking
+/// task that waits for the sender to go.
+pub fn hold_the_clock() -> std::sync::mpsc::Sender<()> {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    tokio::task::spawn_blocking(move || {
+        let _ = released.recv_timeout(Duration::from_secs(2));
+    });
+    release
 }

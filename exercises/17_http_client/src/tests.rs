@@ -1,0 +1,296 @@
+//! The tests of exercise 17, shared by the starter, the solution and every
+//! wrong fix. A real axum server on a loopback port plays the supplier, and
+//! `fetch` calls it with a real reqwest client, under tokio's paused clock:
+//! reqwest's time limits run on tokio's timers, so the 10 s limit takes no
+//! real time and is exact.
+//!
+//! The paused clock jumps to the next timer whenever the runtime has nothing
+//! to do, and network events come from the kernel, which on a busy machine
+//! can take a moment. So while the network is busy (a request on its way, a
+//! closed connection reaching the server) the tests hold the clock still,
+//! and wait for the server to say "started" or "dropped" through a channel.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use test_support::http::{TestServer, hold_the_clock};
+use test_support::{Lesson, Timeline, at, paused};
+use tokio::sync::mpsc;
+
+use super::*;
+
+const CHAPTER: &str =
+    "\"HTTP client calls\", section \"Three endings, three variants\" (src/http-client.md)";
+
+/// What the supplier's server tells the test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Server {
+    Started,
+    Dropped,
+}
+
+#[derive(Clone)]
+struct Supplier {
+    timeline: Timeline,
+    events: mpsc::UnboundedSender<Server>,
+}
+
+/// Lives as long as the server's handler: its drop is the server seeing the
+/// request go.
+struct HandlerGuard(Supplier);
+
+impl Drop for HandlerGuard {
+    fn drop(&mut self) {
+        self.0
+            .timeline
+            .record("server: the handler is dropped (the request is gone)");
+        let _ = self.0.events.send(Server::Dropped);
+    }
+}
+
+/// `GET /prices/slow`: starts, then never answers.
+async fn never_answers(State(supplier): State<Supplier>) -> &'static str {
+    let _guard = HandlerGuard(supplier.clone());
+    supplier
+        .timeline
+        .record("server: handler started, the price list is slow today");
+    let _ = supplier.events.send(Server::Started);
+    std::future::pending::<()>().await;
+    "never"
+}
+
+async fn supplier_server(timeline: &Timeline) -> (TestServer, mpsc::UnboundedReceiver<Server>) {
+    let (events, receiver) = mpsc::unbounded_channel();
+    let supplier = Supplier {
+        timeline: timeline.clone(),
+        events,
+    };
+    let router = Router::new()
+        .route("/prices", get(|| async { "apples 3\npears 4\n" }))
+        .route("/prices/slow", get(never_answers))
+        .route(
+            "/prices/broken",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "database is down") }),
+        )
+        .with_state(supplier);
+    (TestServer::start(router).await, receiver)
+}
+
+/// Waits (at most a virtual minute) for the server's next event of this kind.
+async fn next(events: &mut mpsc::UnboundedReceiver<Server>, wanted: Server) -> bool {
+    let wait = async {
+        while let Some(event) = events.recv().await {
+            if event == wanted {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .unwrap_or(false)
+}
+
+fn describe(result: &Result<String, FetchError>) -> String {
+    match result {
+        Ok(body) => format!("Ok({body:?})"),
+        Err(FetchError::Http(error)) => {
+            // reqwest's message names the URL; the cause is in its sources.
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            format!("Err(Http({text}))")
+        }
+        Err(other) => format!("Err({other:?})"),
+    }
+}
+
+#[test]
+fn a_slow_supplier_times_out_at_exactly_the_limit() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let (server, mut events) = supplier_server(&timeline).await;
+        let client = Client::new();
+        let token = CancellationToken::new();
+
+        timeline.record("fetch starts");
+        // The clock stands still until the request has reached the server.
+        let hold = hold_the_clock();
+        let url = server.url("/prices/slow");
+        let (result, ()) = tokio::join!(fetch(&client, &url, &token), async {
+            next(&mut events, Server::Started).await;
+            drop(hold);
+        });
+        let returned = timeline.now();
+        timeline.record(format!("fetch returned {}", describe(&result)));
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "the supplier never answered; fetch should return Err(Timeout) at t=10s, \
+                 but returned {} at {}",
+                describe(&result),
+                at(returned)
+            ),
+        )
+        .ask(
+            "reqwest reports its time limit as an ordinary `reqwest::Error`. Which method of \
+             that error tells a timeout from other failures?",
+        )
+        .timeline(&timeline)
+        .check(matches!(result, Err(FetchError::Timeout)) && returned == FETCH_LIMIT);
+
+        // The clock stands still until the server has seen the request go.
+        let hold = hold_the_clock();
+        let dropped = next(&mut events, Server::Dropped).await;
+        drop(hold);
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "fetch gave up at {}, but the server still holds the request a minute later",
+                at(returned)
+            ),
+        )
+        .ask("Is the request still running somewhere, on a task nobody stopped?")
+        .timeline(&timeline)
+        .check(dropped && timeline.last("server: the handler is dropped") == Some(returned));
+    });
+}
+
+#[test]
+fn a_cancel_stops_the_request_on_the_server_too() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let (server, mut events) = supplier_server(&timeline).await;
+        let client = Client::new();
+        let token = CancellationToken::new();
+        let cancel_at = Duration::from_secs(2);
+
+        timeline.record("fetch starts");
+        let fetching = async {
+            let result = fetch(&client, &server.url("/prices/slow"), &token).await;
+            timeline.record(format!("fetch returned {}", describe(&result)));
+            (result, timeline.now())
+        };
+        // The user presses Stop 2 s after the server has started working.
+        // The clock stands still until the request has reached the server.
+        let hold = hold_the_clock();
+        let user = async {
+            let started = next(&mut events, Server::Started).await;
+            drop(hold);
+            if started {
+                tokio::time::sleep(cancel_at).await;
+                timeline.record("the user cancels the token");
+                token.cancel();
+            }
+        };
+        let ((result, returned), ()) = tokio::join!(fetching, user);
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "the token was cancelled at t=2s; fetch should return Err(Cancelled) at once, \
+                 but returned {} at {}",
+                describe(&result),
+                at(returned)
+            ),
+        )
+        .ask(if returned == cancel_at {
+            "fetch did stop at once. But can its caller tell this answer from a real one? \
+             A cancel is not a value: it needs its own variant."
+        } else {
+            "A cancelled token is not an error reqwest knows about: reqwest never looks at it. \
+             What could wait for the response and for the token at the same time?"
+        })
+        .timeline(&timeline)
+        .check(matches!(result, Err(FetchError::Cancelled)) && returned == cancel_at);
+
+        // The clock stands still (two real seconds at most) until the server
+        // has seen the request go.
+        let hold = hold_the_clock();
+        let dropped = next(&mut events, Server::Dropped).await;
+        drop(hold);
+        let dropped_at = timeline.last("server: the handler is dropped");
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "fetch returned at {}, but the server saw the request go {}",
+                at(returned),
+                match dropped_at {
+                    Some(when) if dropped => format!("only at {}", at(when)),
+                    _ => "never".to_owned(),
+                }
+            ),
+        )
+        .ask(
+            "Dropping reqwest's `send()` future closes the connection. Is the request's \
+             future dropped when fetch returns, or does it live on in a task of its own?",
+        )
+        .timeline(&timeline)
+        .check(dropped && dropped_at == Some(cancel_at));
+    });
+}
+
+#[test]
+fn a_server_error_is_an_http_error() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let (server, _events) = supplier_server(&timeline).await;
+        let client = Client::new();
+        let token = CancellationToken::new();
+
+        // No virtual time passes while the request is on the network.
+        let hold = hold_the_clock();
+        let result = fetch(&client, &server.url("/prices/broken"), &token).await;
+        drop(hold);
+        timeline.record(format!("fetch returned {}", describe(&result)));
+        let status = match &result {
+            Err(FetchError::Http(error)) => error.status(),
+            _ => None,
+        };
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "the supplier answered 500 Internal Server Error; fetch should return \
+                 Err(Http(..)) with that status, but returned {}",
+                describe(&result)
+            ),
+        )
+        .ask(
+            "reqwest hands you a 500 as a normal `Response`. What turns an error status \
+             into an error?",
+        )
+        .timeline(&timeline)
+        .check(status == Some(StatusCode::INTERNAL_SERVER_ERROR));
+    });
+}
+
+#[test]
+fn a_good_answer_is_returned_whole() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let (server, _events) = supplier_server(&timeline).await;
+        let client = Client::new();
+        let token = CancellationToken::new();
+
+        // No virtual time passes while the request is on the network.
+        let hold = hold_the_clock();
+        let result = fetch(&client, &server.url("/prices"), &token).await;
+        drop(hold);
+        timeline.record(format!("fetch returned {}", describe(&result)));
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "the supplier answered 200 OK; fetch should return its price list, \
+                 but returned {}",
+                describe(&result)
+            ),
+        )
+        .timeline(&timeline)
+        .check(matches!(&result, Ok(body) if body == "apples 3\npears 4\n"));
+    });
+}

@@ -1,0 +1,78 @@
+// WRONG FIX: a RequestBodyTimeoutLayer on the report route. It limits how long the client may take to send the request body (a GET has none), not how long the handler may take.
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+
+/// How long a report may take before the server answers 408.
+pub const REPORT_LIMIT: Duration = Duration::from_secs(10);
+/// Opening the database connection.
+pub const CONNECT_TIME: Duration = Duration::from_millis(500);
+/// One query: one month of sales.
+pub const QUERY_TIME: Duration = Duration::from_secs(1);
+
+/// What the report's work tells the outside world (the tests listen here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// The query for this month is done.
+    Month(u32),
+    /// Every month is done; the report is complete.
+    Finished,
+    /// The work has ended, whether it finished or not (sent on drop).
+    Ended,
+}
+
+/// Where the progress goes.
+pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// The service: `GET /reports/{months}` and `GET /health`.
+pub fn app(on_progress: OnProgress) -> Router {
+    let time_limit = RequestBodyTimeoutLayer::new(REPORT_LIMIT);
+    Router::new()
+        .route("/reports/{months}", get(sales_report).layer(time_limit))
+        .route("/health", get(health))
+        .with_state(on_progress)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn sales_report(State(on_progress): State<OnProgress>, Path(months): Path<u32>) -> String {
+    let rows = build_report(months, on_progress).await;
+    render(&rows)
+}
+
+/// Sends `Progress::Ended` when dropped: however the work ends.
+struct EndedOnDrop(OnProgress);
+
+impl Drop for EndedOnDrop {
+    fn drop(&mut self) {
+        (self.0)(Progress::Ended);
+    }
+}
+
+/// The report itself: one row per month.
+async fn build_report(months: u32, on_progress: OnProgress) -> Vec<u32> {
+    let _ended = EndedOnDrop(on_progress.clone());
+    tokio::time::sleep(CONNECT_TIME).await; // open a connection
+    let mut rows = Vec::new();
+    for month in 1..=months {
+        tokio::time::sleep(QUERY_TIME).await; // one query
+        rows.push(month * 100);
+        on_progress(Progress::Month(month));
+    }
+    on_progress(Progress::Finished);
+    rows
+}
+
+/// One row per line.
+fn render(rows: &[u32]) -> String {
+    rows.iter().map(|row| format!("{row}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests;
