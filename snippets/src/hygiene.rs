@@ -120,16 +120,9 @@ async fn refresh_every_second(token: CancellationToken, refreshes: Arc<AtomicU32
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::cancel_after;
     use test_support::paused;
     use tokio::time::{Instant, sleep, timeout};
-
-    fn cancel_after(token: &CancellationToken, after: Duration) {
-        let token = token.clone();
-        tokio::spawn(async move {
-            sleep(after).await;
-            token.cancel();
-        });
-    }
 
     #[test]
     fn the_caller_cancels_a_function_that_takes_no_token() {

@@ -22,3 +22,20 @@ pub mod timeouts;
 pub mod token_basics;
 pub mod upload;
 pub mod why;
+
+/// What several modules' tests share.
+#[cfg(test)]
+mod test_util {
+    use std::time::Duration;
+
+    use tokio_util::sync::CancellationToken;
+
+    /// Cancels `token` after `after` (virtual time), from a task of its own.
+    pub fn cancel_after(token: &CancellationToken, after: Duration) {
+        let token = token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            token.cancel();
+        });
+    }
+}

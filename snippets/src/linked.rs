@@ -81,6 +81,7 @@ pub fn parent_and_children() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::cancel_after;
     use test_support::paused;
     use tokio::time::Instant;
 
@@ -88,14 +89,6 @@ mod tests {
         SearchIndex {
             latency: Duration::from_secs(secs),
         }
-    }
-
-    fn cancel_at(user: &CancellationToken, secs: u64) {
-        let user = user.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(secs)).await;
-            user.cancel();
-        });
     }
 
     #[test]
@@ -119,7 +112,7 @@ mod tests {
             assert_eq!(start.elapsed(), Duration::from_secs(5));
 
             let start = Instant::now();
-            cancel_at(&user, 2);
+            cancel_after(&user, Duration::from_secs(2));
             assert_eq!(
                 search(&index(60), "rust", &user).await,
                 Err(SearchError::Cancelled)
@@ -136,7 +129,7 @@ mod tests {
             assert_eq!(timed_out, None);
             assert!(!user.is_cancelled());
 
-            cancel_at(&user, 2);
+            cancel_after(&user, Duration::from_secs(2));
             let cancelled = search_merged(&index(60), "rust", &user).await;
             assert_eq!(cancelled, timed_out);
         });

@@ -111,17 +111,9 @@ pub async fn build_two_invoices(queries: &AtomicU32) -> (Vec<u32>, Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::cancel_after;
     use test_support::paused;
     use tokio::time::{Instant, sleep, timeout};
-
-    /// Cancels `token` after `after`, from a task of its own.
-    fn cancel_after(token: &CancellationToken, after: Duration) {
-        let token = token.clone();
-        tokio::spawn(async move {
-            sleep(after).await;
-            token.cancel();
-        });
-    }
 
     #[test]
     fn the_token_at_the_top_stops_every_layer_below() {
