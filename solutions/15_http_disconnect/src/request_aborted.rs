@@ -67,7 +67,10 @@ async fn report_with_token(
     let work = tokio::spawn(async move { token.run_until_cancelled(build_report(on_step)).await });
     match work.await {
         Ok(Some(rows)) => render(&rows).into_response(),
-        // Cancelled: the client is gone, nobody reads this answer.
+        // Cancelled. With this middleware that only happens once the request
+        // is over (the client left, so this future is being dropped anyway),
+        // so the arm is there for completeness: a token cancelled for another
+        // reason (a shutdown) would end here, and nobody may read the 499.
         Ok(None) => client_closed_request().into_response(),
         Err(_panic) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
