@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::cargo;
 use crate::course::Course;
 use crate::files::{read, write};
-use crate::scratch::{self, copy_crate, prefix_package};
+use crate::scratch::{self, copy_crate};
 
 const ROUNDS: usize = 5;
 const BASELINE: &str = "bench-bare-tokio";
@@ -31,9 +31,16 @@ pub fn run(course: &Course) -> Result<ExitCode, String> {
     let mut crates = vec![(BASELINE.to_owned(), scratch.join("baseline"))];
     for exercise in &course.exercises {
         let copy = scratch.join("exercises").join(&exercise.dir);
-        copy_crate(&exercise.starter_dir(root), &copy)?;
-        crates.push((prefix_package(&copy, "bench")?, copy));
+        let package = copy_crate(
+            &exercise.starter_dir(root),
+            &copy,
+            |name| format!("bench-{name}"),
+            None,
+        )?;
+        crates.push((package, copy));
     }
+    let kept: Vec<_> = crates.iter().map(|(_, dir)| dir.clone()).collect();
+    scratch::prune(&scratch, &[("exercises", 1)], &kept)?;
     let manifest = scratch.join("Cargo.toml");
 
     println!("bench: warming up (building every exercise once) ...");

@@ -3,7 +3,9 @@
 use std::fs;
 use std::path::Path;
 
-/// Copies a folder and everything in it.
+/// Copies a folder and everything in it. A file whose copy already has the
+/// same bytes is left alone, so its modification time (which cargo uses to
+/// decide what to rebuild) does not change.
 pub fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
     for entry in fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))? {
@@ -12,11 +14,20 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         if entry.path().is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else {
-            fs::copy(entry.path(), &target)
-                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
+            let bytes = fs::read(entry.path())
+                .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+            write_if_changed(&target, bytes)?;
         }
     }
     Ok(())
+}
+
+/// Writes the file unless it already holds exactly these bytes.
+pub fn write_if_changed(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
+    if fs::read(path).is_ok_and(|old| old == bytes.as_ref()) {
+        return Ok(());
+    }
+    write(path, bytes)
 }
 
 pub fn read(path: &Path) -> Result<String, String> {

@@ -8,27 +8,51 @@
 //! course's target folder, compiles no dependency twice.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::course::package_name;
-use crate::files::{copy_dir, write};
+use crate::files::{copy_dir, write_if_changed};
 
-/// Clears `scratch` and writes its workspace manifest (members: `members`)
-/// and the course's lock file into it.
+/// Writes the scratch workspace's manifest (members: `members`) and the
+/// course's lock file. What is already there stays, unchanged files keep
+/// their modification times, so a second run rebuilds nothing that did not
+/// change; `prune` removes crates that are no longer wanted.
 pub fn create(root: &Path, scratch: &Path, members: &[&str]) -> Result<(), String> {
-    if scratch.exists() {
-        fs::remove_dir_all(scratch)
-            .map_err(|e| format!("cannot clear {}: {e}", scratch.display()))?;
-    }
     fs::create_dir_all(scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    write(
+    write_if_changed(
         &scratch.join("Cargo.toml"),
         workspace_manifest(root, members)?,
     )?;
-    let lock = root.join("Cargo.lock");
-    if lock.exists() {
-        fs::copy(&lock, scratch.join("Cargo.lock"))
-            .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
+    if let Ok(lock) = fs::read(root.join("Cargo.lock")) {
+        write_if_changed(&scratch.join("Cargo.lock"), lock)?;
+    }
+    Ok(())
+}
+
+/// Removes every crate folder under `scratch` at `depth` levels below one of
+/// `parents` (e.g. `exercises` at depth 1) that is not in `keep`.
+pub fn prune(scratch: &Path, parents: &[(&str, usize)], keep: &[PathBuf]) -> Result<(), String> {
+    fn walk(dir: &Path, depth: usize, keep: &[PathBuf]) -> Result<(), String> {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.is_dir() {
+                continue;
+            }
+            if depth == 1 {
+                if !keep.contains(&path) {
+                    fs::remove_dir_all(&path)
+                        .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+                }
+            } else {
+                walk(&path, depth - 1, keep)?;
+            }
+        }
+        Ok(())
+    }
+    for (parent, depth) in parents {
+        walk(&scratch.join(parent), *depth, keep)?;
     }
     Ok(())
 }
@@ -76,38 +100,63 @@ fn workspace_manifest(root: &Path, members: &[&str]) -> Result<String, String> {
     ))
 }
 
-/// Copies a crate's Cargo.toml and src/ (nothing else: no target, no backups).
-pub fn copy_crate(from: &Path, to: &Path) -> Result<(), String> {
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml"))
-        .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
-    copy_dir(&from.join("src"), &to.join("src"))
-}
-
-/// Renames a copied crate's package to `<prefix>-<name>` and returns the
-/// new name. Cargo derives an artifact's identity from the package name and its
-/// path relative to the workspace root, so a copy at `exercises/01_why` with
-/// the original name would share its build artifacts and freshness record
-/// with the learner's own crate: a later `cargo test` there could then run a
-/// binary built from the copy.
-pub fn prefix_package(copy: &Path, prefix: &str) -> Result<String, String> {
-    let manifest = copy.join("Cargo.toml");
-    let name = format!("{prefix}-{}", package_name(&manifest)?);
-    rename_package(&manifest, &name)?;
-    Ok(name)
-}
-
-pub fn rename_package(manifest: &Path, name: &str) -> Result<(), String> {
-    let text = fs::read_to_string(manifest).map_err(|e| e.to_string())?;
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
-    let package = table
+/// Copies a crate's src/ and its Cargo.toml, with the package renamed by
+/// `rename` (nothing else: no target, no backups); returns the new name.
+///
+/// Copies are renamed because cargo derives an artifact's identity from the
+/// package name and its path relative to the workspace root: a copy at
+/// `exercises/01_why` with the original name would share its build artifacts
+/// and freshness record with the learner's own crate, and a later
+/// `cargo test` there could run a binary built from the copy.
+///
+/// `lib`, if given, replaces `src/lib.rs` (a wrong fix in place of the starter).
+pub fn copy_crate(
+    from: &Path,
+    to: &Path,
+    rename: impl FnOnce(&str) -> String,
+    lib: Option<&Path>,
+) -> Result<String, String> {
+    let text = fs::read_to_string(from.join("Cargo.toml"))
+        .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    let mut manifest: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+    let package = manifest
         .get_mut("package")
         .and_then(|p| p.as_table_mut())
         .ok_or("no [package]")?;
-    package.insert("name".into(), name.into());
+    let name = rename(
+        package
+            .get("name")
+            .and_then(|n| n.as_str())
+            .ok_or("no package name")?,
+    );
+    package.insert("name".into(), name.clone().into());
     package.remove("description");
-    write(
-        manifest,
-        &toml::to_string(&table).map_err(|e| e.to_string())?,
-    )
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    write_if_changed(
+        &to.join("Cargo.toml"),
+        toml::to_string(&manifest).map_err(|e| e.to_string())?,
+    )?;
+    let (src, copy) = (from.join("src"), to.join("src"));
+    fs::create_dir_all(&copy).map_err(|e| format!("cannot create {}: {e}", copy.display()))?;
+    for entry in fs::read_dir(&src)
+        .map_err(|e| format!("cannot read {}: {e}", src.display()))?
+        .flatten()
+    {
+        let (path, target) = (entry.path(), copy.join(entry.file_name()));
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else if !(lib.is_some() && entry.file_name() == "lib.rs") {
+            write_if_changed(
+                &target,
+                fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            )?;
+        }
+    }
+    if let Some(lib) = lib {
+        write_if_changed(
+            &copy.join("lib.rs"),
+            fs::read(lib).map_err(|e| format!("cannot read {}: {e}", lib.display()))?,
+        )?;
+    }
+    Ok(name)
 }

@@ -14,13 +14,12 @@
 //! tests), with the course's `Cargo.lock` and target folder, so that no
 //! dependency is resolved or compiled twice.
 
-use std::fs;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 
 use crate::cargo::{self, TestRun};
 use crate::course::{Course, Exercise};
-use crate::scratch::{self, copy_crate, prefix_package, rename_package};
+use crate::scratch::{self, copy_crate};
 
 pub struct Options {
     repeat: usize,
@@ -297,17 +296,16 @@ fn lay_out<'c>(
     )?;
 
     let mut plan = Vec::new();
+    let mut kept = Vec::new();
+    let verify_name = |name: &str| format!("verify-{name}");
     for exercise in exercises {
         let starter = exercise.starter_dir(root);
         let starter_copy = scratch.join("exercises").join(&exercise.dir);
-        copy_crate(&starter, &starter_copy)?;
         let solution_copy = scratch.join("solutions").join(&exercise.dir);
-        copy_crate(&exercise.solution_dir(root), &solution_copy)?;
-
         let mut variants = vec![
             Variant {
                 label: "starter".to_owned(),
-                package: prefix_package(&starter_copy, "verify")?,
+                package: copy_crate(&starter, &starter_copy, verify_name, None)?,
                 expect: Expect::Fails {
                     tests: exercise.starter_fails.clone(),
                     hangs: false,
@@ -315,34 +313,40 @@ fn lay_out<'c>(
             },
             Variant {
                 label: "solution".to_owned(),
-                package: prefix_package(&solution_copy, "verify")?,
+                package: copy_crate(
+                    &exercise.solution_dir(root),
+                    &solution_copy,
+                    verify_name,
+                    None,
+                )?,
                 expect: Expect::Passes { repeat },
             },
         ];
+        kept.extend([starter_copy, solution_copy]);
         for fix in &exercise.wrong_fix {
             let stem = fix.file.trim_end_matches(".rs");
-            let package = format!("wrong-{}-{}", exercise.dir, stem).replace('_', "-");
             let copy = scratch.join("wrong_fixes").join(&exercise.dir).join(stem);
-            copy_crate(&starter, &copy)?;
-            fs::copy(
-                exercise
-                    .solution_dir(root)
-                    .join("wrong_fixes")
-                    .join(&fix.file),
-                copy.join("src/lib.rs"),
-            )
-            .map_err(|e| format!("cannot copy wrong fix {}: {e}", fix.file))?;
-            rename_package(&copy.join("Cargo.toml"), &package)?;
+            let wrong_fix = exercise
+                .solution_dir(root)
+                .join("wrong_fixes")
+                .join(&fix.file);
+            let rename = |_: &str| format!("wrong-{}-{}", exercise.dir, stem).replace('_', "-");
             variants.push(Variant {
                 label: format!("wrong fix {stem}"),
-                package,
+                package: copy_crate(&starter, &copy, rename, Some(&wrong_fix))?,
                 expect: Expect::Fails {
                     tests: fix.fails.clone(),
                     hangs: fix.hangs,
                 },
             });
+            kept.push(copy);
         }
         plan.push((*exercise, variants));
     }
+    scratch::prune(
+        scratch,
+        &[("exercises", 1), ("solutions", 1), ("wrong_fixes", 2)],
+        &kept,
+    )?;
     Ok(plan)
 }
