@@ -284,7 +284,15 @@ fn open_browser(url: &str) {
     } else {
         "xdg-open"
     };
-    if std::process::Command::new(opener).arg(url).spawn().is_err() {
+    // The URL is already on the screen; an opener that finds no browser
+    // (a server, a container) must not bury the exercise's output in noise.
+    let opened = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if opened.is_err() {
         println!("Open {url} in your browser.");
     }
 }
