@@ -21,9 +21,8 @@ fn record_events(timeline: &Timeline) -> Events {
 /// Events recorded strictly after `instant` whose text starts with `prefix`.
 fn events_after(timeline: &Timeline, instant: Duration, prefix: &str) -> Vec<String> {
     timeline
-        .events()
+        .after(instant, prefix)
         .into_iter()
-        .filter(|event| event.at > instant && event.what.starts_with(prefix))
         .map(|event| format!("{} {}", at(event.at), event.what))
         .collect()
 }

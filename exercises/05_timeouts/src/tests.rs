@@ -73,9 +73,8 @@ fn no_page_is_fetched_after_the_limit() {
         tokio::time::sleep(Duration::from_secs(60)).await;
 
         let late: Vec<Duration> = timeline
-            .events()
+            .after(SYNC_LIMIT, "page")
             .into_iter()
-            .filter(|event| event.what.starts_with("page") && event.at > SYNC_LIMIT)
             .map(|event| event.at)
             .collect();
         Lesson::new(

@@ -29,9 +29,8 @@ fn service(timeline: &Timeline) -> ExportService {
 /// The pages read strictly after `instant`: (when, what).
 fn pages_after(timeline: &Timeline, instant: Duration) -> Vec<(Duration, String)> {
     timeline
-        .events()
+        .after(instant, "page")
         .into_iter()
-        .filter(|event| event.at > instant && event.what.starts_with("page"))
         .map(|event| (event.at, event.what))
         .collect()
 }

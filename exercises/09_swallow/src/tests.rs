@@ -88,11 +88,7 @@ fn a_batch_cancelled_half_way_is_not_committed() {
         )
         .timeline(&timeline)
         .check(result == Err(BatchError::Cancelled));
-        let late = timeline
-            .events()
-            .into_iter()
-            .filter(|event| event.at > SHUTDOWN_AT && event.what.starts_with("message"))
-            .count();
+        let late = timeline.after(SHUTDOWN_AT, "message").len();
         Lesson::new(
             CHAPTER,
             format!(

@@ -30,9 +30,8 @@ fn report() -> Document {
 /// Events strictly after `instant` that start with `prefix`: (when, what).
 fn after(timeline: &Timeline, instant: Duration, prefix: &str) -> Vec<(Duration, String)> {
     timeline
-        .events()
+        .after(instant, prefix)
         .into_iter()
-        .filter(|event| event.at > instant && event.what.starts_with(prefix))
         .map(|event| (event.at, event.what))
         .collect()
 }

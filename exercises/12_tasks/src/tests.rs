@@ -53,13 +53,11 @@ fn album() -> Vec<Photo> {
 
 /// The chunks stored strictly after `instant`, and when the last one was.
 fn stored_after(timeline: &Timeline, instant: Duration) -> (usize, Duration) {
-    let late: Vec<Duration> = timeline
-        .events()
-        .into_iter()
-        .filter(|event| event.what.starts_with("stored") && event.at > instant)
-        .map(|event| event.at)
-        .collect();
-    (late.len(), late.last().copied().unwrap_or_default())
+    let late = timeline.after(instant, "stored");
+    (
+        late.len(),
+        late.last().map(|event| event.at).unwrap_or_default(),
+    )
 }
 
 #[test]

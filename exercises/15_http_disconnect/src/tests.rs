@@ -98,11 +98,7 @@ fn the_report_stops_when_the_client_goes_away() {
 
         // Give any work that is still running a whole minute to show itself.
         tokio::time::sleep(Duration::from_secs(60)).await;
-        let late = timeline
-            .events()
-            .into_iter()
-            .filter(|event| event.what.starts_with("step") && event.at > left_at)
-            .count();
+        let late = timeline.after(left_at, "step").len();
         let last = timeline.last("step").unwrap_or_default();
         Lesson::new(
             CHAPTER,

@@ -76,11 +76,7 @@ fn the_limit_stops_the_report_work() {
 
         let ended = timeline.last("report work ended");
         let finished = timeline.count("report finished") > 0;
-        let late = timeline
-            .events()
-            .iter()
-            .filter(|event| event.what.starts_with("month") && event.at > REPORT_LIMIT)
-            .count();
+        let late = timeline.after(REPORT_LIMIT, "month").len();
         Lesson::new(
             CHAPTER,
             format!(

@@ -126,13 +126,9 @@ impl Service {
     /// The syncs that started strictly after `instant`.
     fn syncs_started_after(&self, instant: Duration) -> Vec<(String, Duration)> {
         self.timeline
-            .events()
+            .after(instant, "sync")
             .into_iter()
-            .filter(|event| {
-                event.what.starts_with("sync")
-                    && event.what.ends_with("started")
-                    && event.at > instant
-            })
+            .filter(|event| event.what.ends_with("started"))
             .map(|event| (event.what, event.at))
             .collect()
     }

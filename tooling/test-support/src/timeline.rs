@@ -74,6 +74,18 @@ impl Timeline {
             .map(|event| event.at)
     }
 
+    /// Events strictly after `instant` whose text starts with `prefix`, in
+    /// order: what happened after a cancel that should have stopped it.
+    pub fn after(&self, instant: Duration, prefix: &str) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|event| event.at > instant && event.what.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
     /// The timeline as indented lines, long runs of similar events shortened
     /// to their first and last few, ready to go into a failure message.
     pub fn render(&self) -> String {
@@ -141,6 +153,16 @@ mod tests {
             timeline.record("step 1");
             assert_eq!(timeline.count("step"), 1);
             assert_eq!(timeline.last("step"), Some(Duration::from_millis(2500)));
+            assert_eq!(
+                timeline.after(Duration::ZERO, "st").len(),
+                1,
+                "not the start itself"
+            );
+            assert!(
+                timeline
+                    .after(Duration::from_millis(2500), "step")
+                    .is_empty()
+            );
             assert_eq!(
                 timeline.render(),
                 "       t=0s  start\n     t=2.5s  step 1\n"
