@@ -14,6 +14,8 @@ use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, Result, bail};
+
 use crate::cargo;
 use crate::course::Course;
 use crate::files::{read, write};
@@ -22,7 +24,7 @@ use crate::scratch::{self, copy_crate};
 const ROUNDS: usize = 5;
 const BASELINE: &str = "bench-bare-tokio";
 
-pub fn run(course: &Course) -> Result<ExitCode, String> {
+pub fn run(course: &Course) -> Result<ExitCode> {
     let root = &course.root;
     let scratch = root.join("target/lab/bench");
     let target_dir = root.join("target");
@@ -40,7 +42,7 @@ pub fn run(course: &Course) -> Result<ExitCode, String> {
         crates.push((package, copy));
     }
     let kept: Vec<_> = crates.iter().map(|(_, dir)| dir.clone()).collect();
-    scratch::prune(&scratch, &[("exercises", 1)], &kept)?;
+    scratch::prune(&scratch, &["exercises"], &kept)?;
     let manifest = scratch.join("Cargo.toml");
 
     println!("bench: warming up (building every exercise once) ...");
@@ -55,9 +57,9 @@ pub fn run(course: &Course) -> Result<ExitCode, String> {
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", &target_dir)
         .status()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
+        .context("cannot start cargo")?;
     if !warm.success() {
-        return Err("the warm-up build failed".to_owned());
+        bail!("the warm-up build failed");
     }
 
     let mut rows = Vec::new();
@@ -99,10 +101,10 @@ pub fn run(course: &Course) -> Result<ExitCode, String> {
 
     println!("bench: cold build and test of the first exercise from an empty target folder ...");
     let cold_dir = root.join("target/lab/bench-cold");
-    let _ = std::fs::remove_dir_all(&cold_dir);
+    let _ = fs_err::remove_dir_all(&cold_dir);
     let first = &crates[1].0;
     let (cold, _) = time_test(&manifest, first, &cold_dir)?;
-    let _ = std::fs::remove_dir_all(&cold_dir);
+    let _ = fs_err::remove_dir_all(&cold_dir);
     println!("  cold: {:.1} s", cold.as_secs_f64());
 
     let table = format!(
@@ -124,7 +126,7 @@ pub fn run(course: &Course) -> Result<ExitCode, String> {
 /// Wall time of `cargo test -p package --lib` (pass or fail, it is the
 /// learner's loop either way), and the time the test binary itself reported
 /// ("finished in 0.13s").
-fn time_test(manifest: &Path, package: &str, target_dir: &Path) -> Result<(Duration, f64), String> {
+fn time_test(manifest: &Path, package: &str, target_dir: &Path) -> Result<(Duration, f64)> {
     let started = Instant::now();
     let output = cargo::cargo()
         .args([
@@ -139,7 +141,7 @@ fn time_test(manifest: &Path, package: &str, target_dir: &Path) -> Result<(Durat
         .env("CARGO_TARGET_DIR", target_dir)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
+        .context("cannot start cargo")?;
     let elapsed = started.elapsed();
     let tests = String::from_utf8_lossy(&output.stdout)
         .rsplit("finished in ")
@@ -151,8 +153,7 @@ fn time_test(manifest: &Path, package: &str, target_dir: &Path) -> Result<(Durat
 }
 
 /// The baseline: a crate with tokio only and one paused-clock test.
-fn write_baseline(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+fn write_baseline(dir: &Path) -> Result<()> {
     write(
         &dir.join("Cargo.toml"),
         format!(

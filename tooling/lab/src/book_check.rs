@@ -6,24 +6,27 @@
 //! exercise, and that no "Your turn" names an exercise that does not exist.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anyhow::{Context, Result};
+
 use crate::course::Course;
+use crate::files::{files_under, read};
 use crate::tools;
 
 /// Problems found, one line each.
 pub type Problems = Vec<String>;
 
-pub fn run(course: &Course) -> Result<Problems, String> {
+pub fn run(course: &Course) -> Result<Problems> {
     let mut problems = chapter_problems(course)?;
+    problems.extend(section_problems(course)?);
     let mdbook = tools::mdbook(&course.root)?;
     let output = Command::new(&mdbook)
         .arg("build")
         .arg(&course.root)
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", mdbook.display()))?;
+        .with_context(|| format!("cannot run {}", mdbook.display()))?;
     let log = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -35,9 +38,11 @@ pub fn run(course: &Course) -> Result<Problems, String> {
     problems.extend(log_problems(&log));
     let book = course.root.join("book");
     let mut pages = BTreeMap::new();
-    for page in html_pages(&book)? {
-        let html = fs::read_to_string(&page)
-            .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
+    for page in files_under(&book)?
+        .into_iter()
+        .filter(|file| file.extension().is_some_and(|ext| ext == "html"))
+    {
+        let html = read(&page)?;
         let name = page
             .strip_prefix(&course.root)
             .unwrap_or(&page)
@@ -147,27 +152,12 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-fn html_pages(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut pages = Vec::new();
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_dir() {
-            pages.extend(html_pages(&path)?);
-        } else if path.extension().is_some_and(|ext| ext == "html") {
-            pages.push(path);
-        }
-    }
-    Ok(pages)
-}
-
 /// Every exercise's chapter is linked from SUMMARY.md as a real page and has
 /// a "Your turn" section naming the exercise's folder and command; every
 /// "Your turn" names only exercises that exist.
-pub fn chapter_problems(course: &Course) -> Result<Problems, String> {
+pub fn chapter_problems(course: &Course) -> Result<Problems> {
     let src = course.root.join("src");
-    let summary = fs::read_to_string(src.join("SUMMARY.md"))
-        .map_err(|e| format!("cannot read SUMMARY.md: {e}"))?;
+    let summary = read(&src.join("SUMMARY.md"))?;
     let mut problems = Problems::new();
     for exercise in &course.exercises {
         if !summary.contains(&format!("]({})", exercise.chapter)) {
@@ -176,7 +166,7 @@ pub fn chapter_problems(course: &Course) -> Result<Problems, String> {
                 exercise.chapter, exercise.name
             ));
         }
-        let text = fs::read_to_string(src.join(&exercise.chapter)).unwrap_or_default();
+        let text = read(&src.join(&exercise.chapter)).unwrap_or_default();
         let your_turn = section(&text, "## Your turn");
         for needed in [
             format!("exercises/{}", exercise.dir),
@@ -190,13 +180,11 @@ pub fn chapter_problems(course: &Course) -> Result<Problems, String> {
             }
         }
     }
-    let entries = fs::read_dir(&src).map_err(|e| format!("cannot read src/: {e}"))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    for path in files_under(&src)? {
         if path.extension().is_none_or(|ext| ext != "md") {
             continue;
         }
-        let text = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let text = read(&path)?;
         for folder in section(&text, "## Your turn").split("exercises/").skip(1) {
             let dir: String = folder
                 .chars()
@@ -211,6 +199,51 @@ pub fn chapter_problems(course: &Course) -> Result<Problems, String> {
         }
     }
     Ok(problems)
+}
+
+/// Every chapter section that an exercise's tests send the learner to
+/// (`section \"Clean-up goes in Drop\" (src/drop.md)`) is a heading of that page.
+pub fn section_problems(course: &Course) -> Result<Problems> {
+    let mut problems = Problems::new();
+    for exercise in &course.exercises {
+        for file in files_under(&exercise.starter_dir(&course.root).join("src"))? {
+            let source = read(&file)?;
+            for (section, page) in named_sections(&source) {
+                let headings = read(&course.root.join(&page))
+                    .map(|text| headings(&text))
+                    .unwrap_or_default();
+                if !headings.contains(&section) {
+                    problems.push(format!(
+                        "{}: its tests send the learner to section \"{section}\" of {page}, which has no such heading",
+                        exercise.dir
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// `(section, page)` for each `section \"...\" (src/page.md)` in a Rust source.
+fn named_sections(source: &str) -> Vec<(String, String)> {
+    source
+        .split("section \\\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (section, after) = rest.split_once("\\\"")?;
+            let page = after.trim_start().strip_prefix('(')?.split(')').next()?;
+            page.starts_with("src/")
+                .then(|| (section.replace('`', ""), page.to_owned()))
+        })
+        .collect()
+}
+
+/// The text of every Markdown heading of a page.
+fn headings(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| line.starts_with('#'))
+        .map(|line| line.trim_start_matches('#').trim().replace('`', ""))
+        .collect()
 }
 
 /// The text from a heading to the next heading of the same level.
@@ -236,6 +269,27 @@ mod tests {
     }
 
     #[test]
+    fn every_section_a_test_names_exists() {
+        let course = Course::load(&root()).unwrap();
+        let problems = section_problems(&course).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn sections_named_by_tests_are_read() {
+        let source =
+            r#"const CHAPTER: &str = "\"Drop\", section \"Clean-up goes in Drop\" (src/drop.md)";"#;
+        assert_eq!(
+            named_sections(source),
+            [("Clean-up goes in Drop".to_owned(), "src/drop.md".to_owned())]
+        );
+        assert_eq!(
+            headings("# Drop\ntext\n## Clean-up goes in Drop\n"),
+            ["Drop", "Clean-up goes in Drop"]
+        );
+    }
+
+    #[test]
     fn an_empty_code_block_is_found() {
         let html = r#"<pre><code class="language-rust ignore"></code></pre><pre><code class="language-rust">fn main() {}</code></pre>"#;
         assert_eq!(html_problems("why.html", html).len(), 1);
@@ -252,7 +306,7 @@ mod tests {
     #[test]
     fn links_to_missing_pages_and_anchors_are_found() {
         let book = std::env::temp_dir().join(format!("lab-links-{}", std::process::id()));
-        fs::create_dir_all(&book).unwrap();
+        fs_err::create_dir_all(&book).unwrap();
         let mut pages = BTreeMap::new();
         for (name, html) in [
             (
@@ -265,11 +319,11 @@ mod tests {
             ),
             ("glossary.html", r##"<a href="gone.html">bad</a>"##),
         ] {
-            fs::write(book.join(name), html).unwrap();
+            fs_err::write(book.join(name), html).unwrap();
             pages.insert(book.join(name), html.to_owned());
         }
         let problems = link_problems(&book, &pages);
-        fs::remove_dir_all(&book).unwrap();
+        fs_err::remove_dir_all(&book).unwrap();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
             problems.iter().any(|p| p.contains("why.html#nope")),

@@ -18,14 +18,16 @@ use std::time::Duration;
 use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
+use anyhow::{Context, Result, bail};
+
 use crate::course::Course;
 use crate::files::fingerprint;
 use crate::progress::Progress;
 use crate::tools;
 
 pub struct Options {
-    port: u16,
-    open: bool,
+    pub port: u16,
+    pub open: bool,
 }
 
 impl Options {
@@ -36,35 +38,10 @@ impl Options {
             open: true,
         }
     }
-
-    pub fn parse(words: &[&str]) -> Result<Options, String> {
-        let mut options = Options {
-            port: 3000,
-            open: false,
-        };
-        let mut words = words.iter();
-        while let Some(word) = words.next() {
-            match *word {
-                "--open" => options.open = true,
-                "--port" => {
-                    options.port = words
-                        .next()
-                        .and_then(|p| p.parse().ok())
-                        .ok_or("--port needs a number")?;
-                }
-                other => {
-                    return Err(format!(
-                        "book does not take `{other}` (it takes --port N and --open)"
-                    ));
-                }
-            }
-        }
-        Ok(options)
-    }
 }
 
 /// `cargo lab book`: serves until the process is stopped.
-pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
+pub fn run(course: &Course, options: &Options) -> Result<ExitCode> {
     let _server = start(course, options)?;
     println!("(Ctrl+C to stop.)");
     loop {
@@ -80,18 +57,15 @@ pub struct BookServer {
 }
 
 /// Builds the book, starts serving it on a thread, and rebuilds it on change.
-pub fn start(course: &Course, options: &Options) -> Result<BookServer, String> {
+pub fn start(course: &Course, options: &Options) -> Result<BookServer> {
     let root = course.root.clone();
     let mdbook = tools::mdbook(&root)?;
     build(&mdbook, &root)?;
 
     let listener = TcpListener::bind(("127.0.0.1", options.port))
         .or_else(|_| TcpListener::bind("127.0.0.1:0"))
-        .map_err(|e| format!("cannot listen on localhost: {e}"))?;
-    let url = format!(
-        "http://{}/",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
+        .context("cannot listen on localhost")?;
+    let url = format!("http://{}/", listener.local_addr()?);
     println!("The book is at {url}. It rebuilds when you edit a page.");
     if options.open {
         open_browser(&url);
@@ -120,7 +94,7 @@ pub fn start(course: &Course, options: &Options) -> Result<BookServer, String> {
             }
         },
     )
-    .map_err(|e| format!("cannot watch files: {e}"))?;
+    .context("cannot watch files")?;
     for dir in &watched {
         let _ = rebuilder.watcher().watch(dir, RecursiveMode::Recursive);
     }
@@ -137,7 +111,7 @@ pub fn start(course: &Course, options: &Options) -> Result<BookServer, String> {
 /// the `book/` folder of a plain `mdbook build` is left alone).
 const SERVED: &str = "target/lab/book";
 
-fn build(mdbook: &Path, root: &Path) -> Result<(), String> {
+fn build(mdbook: &Path, root: &Path) -> Result<()> {
     let served = root.join(SERVED);
     let next = root.join("target/lab/book-next");
     let old = root.join("target/lab/book-old");
@@ -147,18 +121,18 @@ fn build(mdbook: &Path, root: &Path) -> Result<(), String> {
         .arg("--dest-dir")
         .arg(&next)
         .output()
-        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+        .context("cannot run mdbook")?;
     if !output.status.success() {
-        return Err(format!(
+        bail!(
             "The book did not build:\n{}",
             String::from_utf8_lossy(&output.stderr)
-        ));
+        );
     }
     let _ = std::fs::remove_dir_all(&old);
     if served.exists() {
-        std::fs::rename(&served, &old).map_err(|e| format!("cannot swap in the new book: {e}"))?;
+        fs_err::rename(&served, &old).context("cannot swap in the new book")?;
     }
-    std::fs::rename(&next, &served).map_err(|e| format!("cannot swap in the new book: {e}"))?;
+    fs_err::rename(&next, &served).context("cannot swap in the new book")?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
 }

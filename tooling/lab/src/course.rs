@@ -1,17 +1,21 @@
 //! The course manifest, `course.toml`: the exercises in order, with their
-//! chapter, hints, and the wrong fixes that the tests must reject.
+//! chapter, topics, the tests the starter must fail, and hints. The wrong
+//! fixes are not listed here: each is a patch file that says what it needs
+//! (see `wrong_fix`).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+
+use crate::files::read;
 
 #[derive(Debug, Deserialize)]
 struct Manifest {
     exercise: Vec<Exercise>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
     pub name: String,
@@ -20,18 +24,6 @@ pub struct Exercise {
     pub topics: Vec<String>,
     pub starter_fails: Vec<String>,
     pub hints: Vec<String>,
-    #[serde(default)]
-    pub wrong_fix: Vec<WrongFix>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WrongFix {
-    pub file: String,
-    pub fails: Vec<String>,
-    /// It hangs or spins: each failing test must be stopped by the watchdog.
-    #[serde(default)]
-    pub hangs: bool,
 }
 
 pub struct Course {
@@ -52,18 +44,13 @@ pub fn root() -> PathBuf {
 }
 
 impl Course {
-    pub fn load(root: &Path) -> Result<Course, String> {
+    pub fn load(root: &Path) -> Result<Course> {
         let path = root.join("course.toml");
-        let text = fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let manifest: Manifest =
-            toml::from_str(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))?;
+        let manifest: Manifest = toml::from_str(&read(&path)?)
+            .with_context(|| format!("{} is not valid", path.display()))?;
         for exercise in &manifest.exercise {
             if exercise.hints.is_empty() {
-                return Err(format!(
-                    "course.toml: exercise `{}` has no hints",
-                    exercise.name
-                ));
+                bail!("course.toml: exercise `{}` has no hints", exercise.name);
             }
         }
         Ok(Course {
@@ -73,9 +60,10 @@ impl Course {
     }
 
     /// Finds an exercise by name (`why`), folder (`01_why`) or the number its
-    /// folder starts with (`1`, `01`, `18b`); a misspelt name gets the closest
-    /// names and the whole list.
-    pub fn find(&self, wanted: &str) -> Result<&Exercise, String> {
+    /// folder starts with (`1`, `01`, `18b`). A misspelt name gets the
+    /// closest name and the whole list; a number that is no exercise gets the
+    /// range of numbers.
+    pub fn find(&self, wanted: &str) -> Result<&Exercise> {
         let number = wanted.trim_start_matches('0');
         if let Some(exercise) = self.exercises.iter().find(|e| {
             e.name == wanted || e.dir == wanted || (!number.is_empty() && e.number() == number)
@@ -83,6 +71,20 @@ impl Course {
             return Ok(exercise);
         }
         let names: Vec<&str> = self.exercises.iter().map(|e| e.name.as_str()).collect();
+        if wanted.starts_with(|c: char| c.is_ascii_digit()) {
+            let (first, last) = (
+                &self.exercises[0],
+                &self.exercises[self.exercises.len() - 1],
+            );
+            bail!(
+                "there is no exercise number {wanted}: the exercises are numbered {} (`{}`) to {} (`{}`).\nThe exercises are: {}",
+                first.number(),
+                first.name,
+                last.number(),
+                last.name,
+                names.join(", ")
+            );
+        }
         let closest = names
             .iter()
             .copied()
@@ -91,10 +93,10 @@ impl Course {
             Some(name) if edit_distance(name, wanted) <= 3 => format!(" Did you mean `{name}`?"),
             _ => String::new(),
         };
-        Err(format!(
+        bail!(
             "there is no exercise called `{wanted}`.{suggestion}\nThe exercises are: {}",
             names.join(", ")
-        ))
+        )
     }
 
     /// The exercise that comes after this one, if any.
@@ -125,24 +127,26 @@ impl Exercise {
         root.join("solutions").join(&self.dir)
     }
 
+    pub fn wrong_fixes_dir(&self, root: &Path) -> PathBuf {
+        self.solution_dir(root).join("wrong_fixes")
+    }
+
     /// The package name in the exercise's Cargo.toml.
-    pub fn package_name(&self, root: &Path) -> Result<String, String> {
+    pub fn package_name(&self, root: &Path) -> Result<String> {
         package_name(&self.starter_dir(root).join("Cargo.toml"))
     }
 }
 
 /// The `[package] name` of a Cargo.toml.
-pub fn package_name(manifest: &Path) -> Result<String, String> {
-    let text = fs::read_to_string(manifest)
-        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| format!("{} is not valid TOML: {e}", manifest.display()))?;
+pub fn package_name(manifest: &Path) -> Result<String> {
+    let table: toml::Table = toml::from_str(&read(manifest)?)
+        .with_context(|| format!("{} is not valid TOML", manifest.display()))?;
     table
         .get("package")
         .and_then(|package| package.get("name"))
         .and_then(|name| name.as_str())
         .map(str::to_owned)
-        .ok_or_else(|| format!("{} has no [package] name", manifest.display()))
+        .with_context(|| format!("{} has no [package] name", manifest.display()))
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -163,6 +167,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::files_under;
+    use crate::wrong_fix::WrongFix;
 
     fn course() -> Course {
         Course::load(&root()).expect("course.toml loads")
@@ -185,9 +191,25 @@ mod tests {
     #[test]
     fn a_misspelt_name_gets_a_suggestion_and_the_list() {
         let course = course();
-        let error = course.find("wy").unwrap_err();
+        let error = course.find("wy").unwrap_err().to_string();
         assert!(error.contains("Did you mean `why`?"), "{error}");
         assert!(error.contains("token-basics"), "{error}");
+    }
+
+    #[test]
+    fn a_number_that_is_no_exercise_gets_the_range() {
+        let course = course();
+        let error = course.find("99").unwrap_err().to_string();
+        let last = course.exercises.last().unwrap();
+        assert!(
+            error.contains(&format!(
+                "no exercise number 99: the exercises are numbered 1 (`why`) to {} (`{}`)",
+                last.number(),
+                last.name
+            )),
+            "{error}"
+        );
+        assert!(!error.contains("Did you mean"), "{error}");
     }
 
     /// Every exercise in the manifest has its folders, chapter and wrong
@@ -197,61 +219,29 @@ mod tests {
         let course = course();
         let root = &course.root;
         for exercise in &course.exercises {
+            for (file, what) in [
+                (exercise.starter_dir(root).join("src/lib.rs"), "starter"),
+                (exercise.starter_dir(root).join("src/tests.rs"), "tests.rs"),
+                (exercise.solution_dir(root).join("src/lib.rs"), "solution"),
+                (root.join("src").join(&exercise.chapter), "chapter"),
+            ] {
+                assert!(file.is_file(), "{}: no {what}", exercise.name);
+            }
+            let wrong_fixes = WrongFix::all(root, exercise).unwrap();
             assert!(
-                exercise.starter_dir(root).join("src/lib.rs").is_file(),
-                "{}: no starter",
-                exercise.name
-            );
-            assert!(
-                exercise.starter_dir(root).join("src/tests.rs").is_file(),
-                "{}: no tests.rs",
-                exercise.name
-            );
-            assert!(
-                exercise.solution_dir(root).join("src/lib.rs").is_file(),
-                "{}: no solution",
-                exercise.name
-            );
-            assert!(
-                root.join("src").join(&exercise.chapter).is_file(),
-                "{}: no chapter",
-                exercise.name
-            );
-            assert!(
-                exercise.wrong_fix.len() >= 2,
+                wrong_fixes.len() >= 2,
                 "{}: fewer than two wrong fixes",
                 exercise.name
             );
-            let mut listed: Vec<&str> =
-                exercise.wrong_fix.iter().map(|w| w.file.as_str()).collect();
-            let mut on_disk: Vec<String> =
-                fs::read_dir(exercise.solution_dir(root).join("wrong_fixes"))
-                    .unwrap()
-                    .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-                    .collect();
-            listed.sort_unstable();
-            on_disk.sort_unstable();
-            assert_eq!(
-                listed, on_disk,
-                "{}: wrong fixes in course.toml vs on disk",
-                exercise.name
-            );
-            for fix in &exercise.wrong_fix {
-                let text = fs::read_to_string(
-                    exercise
-                        .solution_dir(root)
-                        .join("wrong_fixes")
-                        .join(&fix.file),
-                )
-                .unwrap();
+            for file in files_under(&exercise.wrong_fixes_dir(root)).unwrap() {
                 assert!(
-                    text.starts_with("// WRONG FIX: "),
-                    "{}: must open with `// WRONG FIX: `",
-                    fix.file
+                    file.extension().is_some_and(|ext| ext == "patch"),
+                    "{}: only patches belong in wrong_fixes/",
+                    file.display()
                 );
             }
         }
-        let mut dirs: Vec<String> = fs::read_dir(root.join("exercises"))
+        let mut dirs: Vec<String> = fs_err::read_dir(root.join("exercises"))
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
             .collect();

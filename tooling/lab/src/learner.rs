@@ -6,15 +6,16 @@
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use similar::TextDiff;
+use anyhow::{Context, Result, bail};
+use diffy::DiffOptions;
 
-use crate::cargo;
+use crate::cargo::{self, TestRun};
 use crate::course::{Course, Exercise};
 use crate::files::{copy_dir, read, write};
 use crate::progress::Progress;
 
 /// Prints every exercise with its chapter and status; marks `current`.
-pub fn list(course: &Course, current: Option<&str>) -> Result<(), String> {
+pub fn list(course: &Course, current: Option<&str>) -> Result<()> {
     let progress = Progress::load(&course.root)?;
     println!("    {:<3} {:<16} {:<24} status", "#", "exercise", "chapter");
     for exercise in &course.exercises {
@@ -63,85 +64,107 @@ pub fn current<'c>(course: &'c Course, progress: &Progress) -> &'c Exercise {
         .expect("the course has exercises")
 }
 
-/// Runs the exercise's tests in place, prints a verdict and records it.
+/// Runs the exercise's tests in place, records and prints a verdict.
 /// Returns whether the exercise is solved.
-pub fn check(course: &Course, exercise: &Exercise) -> Result<bool, String> {
+pub fn check(course: &Course, exercise: &Exercise) -> Result<bool> {
     println!(
         "Testing exercise `{}` (exercises/{}) ...\n",
         exercise.name, exercise.dir
     );
     let run = cargo::test_in_place(&course.root, &exercise.package_name(&course.root)?)?;
-    let mut progress = Progress::load(&course.root)?;
     println!();
     let solved = run.passed();
+    // The verdict is saved before anything else is printed or read, so
+    // nothing below (a missing solutions/ folder, say) can lose it.
+    let mut progress = Progress::load(&course.root)?;
     if solved {
         progress.mark_solved(&exercise.name);
+    } else {
+        progress.mark_unsolved(&exercise.name);
+    }
+    progress.save(&course.root)?;
+
+    if solved {
         println!(
             "✓ `{}` is solved: all {} tests pass.\n",
             exercise.name,
             run.passed_tests.len()
         );
-        print_solution_diff(course, exercise)?;
-        if let Some(next) = course.after(exercise) {
-            println!("\nNext: `{}` (chapter src/{}).", next.name, next.chapter);
-        } else {
-            println!("\nThat was the last exercise. Well done!");
+        match course.after(exercise) {
+            Some(next) => println!("Next: `{}` (chapter src/{}).", next.name, next.chapter),
+            None => println!("That was the last exercise. Well done!"),
         }
-    } else {
-        progress.mark_unsolved(&exercise.name);
-        if run.timed_out {
-            println!(
-                "✗ `{}`: the tests were stopped after {} s.",
-                exercise.name,
-                cargo::RUN_LIMIT.as_secs()
-            );
-        } else if run.compiled {
-            println!(
-                "✗ `{}`: {} of {} tests fail: {}.",
-                exercise.name,
-                run.failed_tests.len(),
-                run.failed_tests.len() + run.passed_tests.len(),
-                run.failed_tests.join(", ")
-            );
-        } else {
-            println!(
-                "✗ `{}` does not compile yet: the compiler's message is above.",
-                exercise.name
-            );
-        }
-        let seen = progress
-            .hints_seen(&exercise.name)
-            .clamp(1, exercise.hints.len());
-        println!("  Hint: {}", exercise.hints[seen - 1]);
-        if seen < exercise.hints.len() {
-            println!("  Another hint: `cargo lab hint {}`.", exercise.name);
-        }
-        println!("  Read again: src/{}", exercise.chapter);
+        print_solution_diff(course, exercise);
+        return Ok(true);
     }
-    progress.save(&course.root)?;
-    Ok(solved)
+    if run.timed_out {
+        println!(
+            "✗ `{}`: the tests were stopped after {} s.",
+            exercise.name,
+            cargo::RUN_LIMIT.as_secs()
+        );
+    } else if !run.compiled {
+        // A hint about cancellation would only distract: first it must build.
+        let at = first_error_at(&run)
+            .map(|place| format!(" The first error is at {place}."))
+            .unwrap_or_default();
+        println!(
+            "✗ `{}` does not compile yet.{at} The compiler's message is above.",
+            exercise.name
+        );
+        return Ok(false);
+    } else {
+        println!(
+            "✗ `{}`: {} of {} tests fail: {}.",
+            exercise.name,
+            run.failed_tests.len(),
+            run.failed_tests.len() + run.passed_tests.len(),
+            run.failed_tests.join(", ")
+        );
+    }
+    let seen = progress
+        .hints_seen(&exercise.name)
+        .clamp(1, exercise.hints.len());
+    println!("  Hint: {}", exercise.hints[seen - 1]);
+    if seen < exercise.hints.len() {
+        println!("  Another hint: `cargo lab hint {}`.", exercise.name);
+    }
+    println!("  Read again: src/{}", exercise.chapter);
+    Ok(false)
 }
 
-/// Shows the learner's solution beside the reference, as a diff.
-fn print_solution_diff(course: &Course, exercise: &Exercise) -> Result<(), String> {
-    let mine = read(&exercise.starter_dir(&course.root).join("src/lib.rs"))?;
-    let reference = read(&exercise.solution_dir(&course.root).join("src/lib.rs"))?;
+/// Where the compiler's first error points: `src/lib.rs:12:5`.
+fn first_error_at(run: &TestRun) -> Option<&str> {
+    let mut lines = run.output.lines();
+    lines.find(|line| line.starts_with("error"))?;
+    lines
+        .take(3)
+        .find_map(|line| line.trim_start().strip_prefix("--> "))
+}
+
+/// Shows the learner's solution beside the reference, as a diff. Without
+/// the reference (a student edition has none) it says nothing.
+fn print_solution_diff(course: &Course, exercise: &Exercise) {
+    let (Ok(mine), Ok(reference)) = (
+        read(&exercise.starter_dir(&course.root).join("src/lib.rs")),
+        read(&exercise.solution_dir(&course.root).join("src/lib.rs")),
+    ) else {
+        return;
+    };
     println!(
-        "Your solution (-) beside the reference solution (+), solutions/{}/src/lib.rs:\n",
+        "\nYour solution (-) beside the reference solution (+), solutions/{}/src/lib.rs:\n",
         exercise.dir
     );
-    let diff = TextDiff::from_lines(&mine, &reference);
-    print!(
-        "{}",
-        diff.unified_diff()
-            .context_radius(2)
-            .header("yours", "reference")
-    );
-    Ok(())
+    let diff = DiffOptions::new()
+        .set_context_len(2)
+        .set_original_filename("yours")
+        .set_modified_filename("reference")
+        .create_patch(&mine, &reference);
+    print!("{diff}");
 }
 
 /// Shows the next hint and remembers that it was shown.
-pub fn hint(course: &Course, exercise: &Exercise) -> Result<(), String> {
+pub fn hint(course: &Course, exercise: &Exercise) -> Result<()> {
     let mut progress = Progress::load(&course.root)?;
     let index = progress
         .hints_seen(&exercise.name)
@@ -165,20 +188,20 @@ pub fn hint(course: &Course, exercise: &Exercise) -> Result<(), String> {
 
 /// Puts the starter back from the course's git history (`HEAD`), after
 /// saving the learner's `src/` under `.lab/backups/<dir>-<seconds>/`.
-pub fn reset(course: &Course, exercise: &Exercise) -> Result<(), String> {
+pub fn reset(course: &Course, exercise: &Exercise) -> Result<()> {
     let src = exercise.starter_dir(&course.root).join("src");
     let relative = format!("exercises/{}/src/lib.rs", exercise.dir);
     let output = Command::new("git")
         .current_dir(&course.root)
         .args(["show", &format!("HEAD:{relative}")])
         .output()
-        .map_err(|e| format!("reset needs git to find the starter: {e}"))?;
+        .context("reset needs git to find the starter")?;
     if !output.status.success() {
-        return Err(format!(
+        bail!(
             "cannot find the starter of `{}` in git ({}). Nothing was changed.",
             exercise.name,
             String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        );
     }
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -198,4 +221,28 @@ pub fn reset(course: &Course, exercise: &Exercise) -> Result<(), String> {
         backup.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_compile_error_is_found() {
+        let mut run = TestRun::default();
+        for line in [
+            "   Compiling exercise-01-why v0.1.0",
+            "warning: unused variable: `x`",
+            "  --> exercises/01_why/src/lib.rs:3:9",
+            "error[E0425]: cannot find value `y` in this scope",
+            "  --> exercises/01_why/src/lib.rs:12:5",
+            "error: could not compile `exercise-01-why`",
+        ] {
+            run.read(line);
+        }
+        assert_eq!(
+            first_error_at(&run),
+            Some("exercises/01_why/src/lib.rs:12:5")
+        );
+    }
 }

@@ -6,9 +6,9 @@
 //! file is started.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -30,21 +30,21 @@ fn path(root: &Path) -> PathBuf {
 }
 
 impl Progress {
-    pub fn load(root: &Path) -> Result<Progress, String> {
+    pub fn load(root: &Path) -> Result<Progress> {
         let path = path(root);
-        let text = match fs::read_to_string(&path) {
+        let text = match fs_err::read_to_string(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Progress::default());
             }
-            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+            Err(error) => return Err(error.into()),
         };
         match toml::from_str(&text) {
             Ok(progress) => Ok(progress),
             Err(error) => {
                 let kept = path.with_extension("toml.damaged");
-                fs::rename(&path, &kept)
-                    .map_err(|e| format!("cannot move {} aside: {e}", path.display()))?;
+                fs_err::rename(&path, &kept)
+                    .context("cannot move the damaged progress file aside")?;
                 eprintln!(
                     "cargo lab: your progress file {} was damaged ({}).\n\
                      It is kept as {}; starting a fresh one. Re-run `cargo lab check NAME` to mark solved exercises again.",
@@ -57,10 +57,9 @@ impl Progress {
         }
     }
 
-    pub fn save(&self, root: &Path) -> Result<(), String> {
+    pub fn save(&self, root: &Path) -> Result<()> {
         let path = path(root);
-        let dir = path.parent().expect("the progress file is in a folder");
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs_err::create_dir_all(path.parent().expect("the progress file is in a folder"))?;
         let text = format!(
             "# Your progress in the course, written by `cargo lab`. Safe to delete.\n\n{}",
             toml::to_string(self).expect("progress serialises")
@@ -68,9 +67,8 @@ impl Progress {
         // Write a new file and rename it over the old one, so that an
         // interrupted save never leaves half a file behind.
         let partial = path.with_extension("toml.partial");
-        fs::write(&partial, text)
-            .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
-        fs::rename(&partial, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        fs_err::write(&partial, text)?;
+        Ok(fs_err::rename(&partial, &path)?)
     }
 
     pub fn is_solved(&self, name: &str) -> bool {
@@ -100,8 +98,8 @@ mod tests {
 
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("lab-progress-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
+        let _ = fs_err::remove_dir_all(&dir);
+        fs_err::create_dir_all(&dir).unwrap();
         dir
     }
 
@@ -117,22 +115,22 @@ mod tests {
         assert!(progress.is_solved("why"));
         assert!(!progress.is_solved("checking"));
         assert_eq!(progress.hints_seen("checking"), 2);
-        fs::remove_dir_all(root).unwrap();
+        fs_err::remove_dir_all(root).unwrap();
     }
 
     #[test]
     fn a_damaged_file_is_kept_aside_and_replaced() {
         let root = scratch("damaged");
-        fs::create_dir_all(root.join(".lab")).unwrap();
-        fs::write(path(&root), "[exercise.why\nsolved = tru").unwrap();
+        fs_err::create_dir_all(root.join(".lab")).unwrap();
+        fs_err::write(path(&root), "[exercise.why\nsolved = tru").unwrap();
 
         let progress = Progress::load(&root).unwrap();
         assert!(!progress.is_solved("why"));
-        let kept = fs::read_to_string(root.join(".lab/progress.toml.damaged")).unwrap();
+        let kept = fs_err::read_to_string(root.join(".lab/progress.toml.damaged")).unwrap();
         assert_eq!(
             kept, "[exercise.why\nsolved = tru",
             "the damaged file is kept as it was"
         );
-        fs::remove_dir_all(root).unwrap();
+        fs_err::remove_dir_all(root).unwrap();
     }
 }

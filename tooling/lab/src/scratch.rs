@@ -1,72 +1,60 @@
 //! Scratch workspaces under `target/lab/`: copies of course crates that
-//! `verify` and `bench` build and change freely, so that nothing ever runs in
-//! or writes to the learner's `exercises/`.
+//! `verify`, `bench` and the runner's own tests build and change freely, so
+//! that nothing ever runs in or writes to the learner's `exercises/`.
 //!
 //! A scratch workspace has the course's shared package fields, dependencies
 //! (path dependencies made absolute), lints and profiles, and a copy of its
 //! `Cargo.lock`, so it resolves the same versions and, built with the
 //! course's target folder, compiles no dependency twice.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::files::{copy_dir, write_if_changed};
+use anyhow::{Context, Result};
+
+use crate::files::{files_under, read, write_if_changed};
 
 /// Writes the scratch workspace's manifest (members: `members`) and the
 /// course's lock file. What is already there stays, unchanged files keep
 /// their modification times, so a second run rebuilds nothing that did not
 /// change; `prune` removes crates that are no longer wanted.
-pub fn create(root: &Path, scratch: &Path, members: &[&str]) -> Result<(), String> {
-    fs::create_dir_all(scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+pub fn create(root: &Path, scratch: &Path, members: &[&str]) -> Result<()> {
     write_if_changed(
         &scratch.join("Cargo.toml"),
         workspace_manifest(root, members)?,
     )?;
-    if let Ok(lock) = fs::read(root.join("Cargo.lock")) {
+    if let Ok(lock) = fs_err::read(root.join("Cargo.lock")) {
         write_if_changed(&scratch.join("Cargo.lock"), lock)?;
     }
     Ok(())
 }
 
-/// Removes every crate folder under `scratch` at `depth` levels below one of
-/// `parents` (e.g. `exercises` at depth 1) that is not in `keep`.
-pub fn prune(scratch: &Path, parents: &[(&str, usize)], keep: &[PathBuf]) -> Result<(), String> {
-    fn walk(dir: &Path, depth: usize, keep: &[PathBuf]) -> Result<(), String> {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return Ok(());
+/// Removes every crate folder directly under `scratch/<parent>` (for each
+/// parent) that is not in `keep`.
+pub fn prune(scratch: &Path, parents: &[&str], keep: &[PathBuf]) -> Result<()> {
+    for parent in parents {
+        let Ok(entries) = fs_err::read_dir(scratch.join(parent)) else {
+            continue;
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if !path.is_dir() {
-                continue;
-            }
-            if depth == 1 {
-                if !keep.contains(&path) {
-                    fs::remove_dir_all(&path)
-                        .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
-                }
-            } else {
-                walk(&path, depth - 1, keep)?;
+            if path.is_dir() && !keep.contains(&path) {
+                fs_err::remove_dir_all(&path)?;
             }
         }
-        Ok(())
-    }
-    for (parent, depth) in parents {
-        walk(&scratch.join(parent), *depth, keep)?;
     }
     Ok(())
 }
 
 /// The scratch workspace's Cargo.toml: the course's shared package fields,
 /// dependencies (path dependencies made absolute), lints and profiles.
-fn workspace_manifest(root: &Path, members: &[&str]) -> Result<String, String> {
-    let text = fs::read_to_string(root.join("Cargo.toml"))
-        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
-    let course: toml::Table = toml::from_str(&text).map_err(|e| format!("Cargo.toml: {e}"))?;
+pub fn workspace_manifest(root: &Path, members: &[&str]) -> Result<String> {
+    let path = root.join("Cargo.toml");
+    let course: toml::Table = toml::from_str(&read(&path)?)
+        .with_context(|| format!("{} is not valid", path.display()))?;
     let workspace = course
         .get("workspace")
         .and_then(|w| w.as_table())
-        .ok_or("Cargo.toml has no [workspace]")?;
+        .context("Cargo.toml has no [workspace]")?;
 
     let mut scratch_workspace = toml::Table::new();
     scratch_workspace.insert("resolver".into(), "3".into());
@@ -96,7 +84,7 @@ fn workspace_manifest(root: &Path, members: &[&str]) -> Result<String, String> {
     }
     Ok(format!(
         "# Written by `cargo lab`; rewritten on every run.\n{}",
-        toml::to_string(&scratch).map_err(|e| e.to_string())?
+        toml::to_string(&scratch)?
     ))
 }
 
@@ -109,54 +97,42 @@ fn workspace_manifest(root: &Path, members: &[&str]) -> Result<String, String> {
 /// and freshness record with the learner's own crate, and a later
 /// `cargo test` there could run a binary built from the copy.
 ///
-/// `lib`, if given, replaces `src/lib.rs` (a wrong fix in place of the starter).
+/// `lib`, if given, is written as `src/lib.rs` instead of the crate's own
+/// (a wrong fix in place of its base).
 pub fn copy_crate(
     from: &Path,
     to: &Path,
     rename: impl FnOnce(&str) -> String,
-    lib: Option<&Path>,
-) -> Result<String, String> {
-    let text = fs::read_to_string(from.join("Cargo.toml"))
-        .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    let mut manifest: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+    lib: Option<&str>,
+) -> Result<String> {
+    let path = from.join("Cargo.toml");
+    let mut manifest: toml::Table = toml::from_str(&read(&path)?)
+        .with_context(|| format!("{} is not valid", path.display()))?;
     let package = manifest
         .get_mut("package")
         .and_then(|p| p.as_table_mut())
-        .ok_or("no [package]")?;
+        .with_context(|| format!("{} has no [package]", path.display()))?;
     let name = rename(
         package
             .get("name")
             .and_then(|n| n.as_str())
-            .ok_or("no package name")?,
+            .with_context(|| format!("{} has no package name", path.display()))?,
     );
     package.insert("name".into(), name.clone().into());
     package.remove("description");
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    write_if_changed(
-        &to.join("Cargo.toml"),
-        toml::to_string(&manifest).map_err(|e| e.to_string())?,
-    )?;
+    write_if_changed(&to.join("Cargo.toml"), toml::to_string(&manifest)?)?;
     let (src, copy) = (from.join("src"), to.join("src"));
-    fs::create_dir_all(&copy).map_err(|e| format!("cannot create {}: {e}", copy.display()))?;
-    for entry in fs::read_dir(&src)
-        .map_err(|e| format!("cannot read {}: {e}", src.display()))?
-        .flatten()
-    {
-        let (path, target) = (entry.path(), copy.join(entry.file_name()));
-        if path.is_dir() {
-            copy_dir(&path, &target)?;
-        } else if !(lib.is_some() && entry.file_name() == "lib.rs") {
-            write_if_changed(
-                &target,
-                fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-            )?;
+    for file in files_under(&src)? {
+        let relative = file.strip_prefix(&src).expect("walked from src");
+        match lib {
+            // Written once, below: writing the base first would touch the
+            // file's modification time and rebuild the copy on every run.
+            Some(_) if relative == Path::new("lib.rs") => {}
+            _ => write_if_changed(&copy.join(relative), fs_err::read(&file)?)?,
         }
     }
     if let Some(lib) = lib {
-        write_if_changed(
-            &copy.join("lib.rs"),
-            fs::read(lib).map_err(|e| format!("cannot read {}: {e}", lib.display()))?,
-        )?;
+        write_if_changed(&copy.join("lib.rs"), lib)?;
     }
     Ok(name)
 }

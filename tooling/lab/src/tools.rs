@@ -8,12 +8,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anyhow::{Context, Result, bail};
+
 use crate::cargo;
 
 pub const MDBOOK_VERSION: &str = "0.5.4";
 
 /// A working mdBook of the pinned version, installing it if needed.
-pub fn mdbook(root: &Path) -> Result<PathBuf, String> {
+pub fn mdbook(root: &Path) -> Result<PathBuf> {
     if let Some(found) = find_mdbook(root) {
         return Ok(found);
     }
@@ -32,13 +34,13 @@ pub fn mdbook(root: &Path) -> Result<PathBuf, String> {
         ])
         .arg(&tools)
         .status()
-        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+        .context("cannot run cargo install")?;
     if !status.success() {
-        return Err(format!(
+        bail!(
             "could not install mdBook {MDBOOK_VERSION} (no network?). Install it yourself with\n  cargo install mdbook --version {MDBOOK_VERSION} --locked"
-        ));
+        );
     }
-    find_mdbook(root).ok_or_else(|| "mdBook was installed but does not run".to_owned())
+    find_mdbook(root).context("mdBook was installed but does not run")
 }
 
 fn find_mdbook(root: &Path) -> Option<PathBuf> {

@@ -6,69 +6,50 @@
 //! - the untouched starter fails, and exactly the tests listed in
 //!   `starter_fails` fail (so a test that fails for another reason shows up);
 //! - the reference solution passes every test (`--repeat N` times);
-//! - every known wrong fix is rejected, by exactly the tests listed for it.
+//! - every wrong fix is rejected, by exactly the tests its header lists.
 //!
 //! It never runs anything inside `exercises/`. Every variant is a copy in a
-//! scratch workspace under `target/lab/verify/`, laid out like the course
-//! (so a solution's `#[path = "../../../exercises/..."]` finds the copied
-//! tests), with the course's `Cargo.lock` and target folder, so that no
-//! dependency is resolved or compiled twice.
+//! scratch workspace under `target/lab/`, laid out like the course (so a
+//! solution's `#[path = "../../../exercises/..."]` finds the copied tests),
+//! with the course's `Cargo.lock` and target folder, so that no dependency
+//! is resolved or compiled twice.
+//!
+//! The work has three stages, kept apart so that each can be tested alone:
+//! `lay_out` writes the copies (applying each wrong fix's patch), one
+//! `cargo test --no-run` builds them all, and the test binaries then run in
+//! parallel, one per core. `judge` turns what was expected and what ran into
+//! a [`Verdict`], a pure function; `report` prints it.
 
-use std::path::Path;
-use std::process::{ExitCode, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
 
-use crate::cargo::{self, TestRun};
+use anyhow::Result;
+
+use crate::cargo::{self, BINARY_LIMIT, Build, TestRun};
 use crate::course::{Course, Exercise};
+use crate::files::read;
 use crate::scratch::{self, copy_crate};
+use crate::wrong_fix::WrongFix;
 
 pub struct Options {
-    repeat: usize,
-    only: Option<String>,
+    pub repeat: usize,
+    pub only: Option<String>,
 }
 
-impl Options {
-    pub fn parse(words: &[&str]) -> Result<Options, String> {
-        let mut options = Options {
-            repeat: 1,
-            only: None,
-        };
-        let mut words = words.iter();
-        while let Some(word) = words.next() {
-            match *word {
-                "--repeat" => {
-                    let n = words.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0);
-                    options.repeat = n.ok_or("--repeat needs a number above 0")?;
-                }
-                "--only" => {
-                    options.only = Some(
-                        words
-                            .next()
-                            .ok_or("--only needs an exercise name")?
-                            .to_string(),
-                    )
-                }
-                other => {
-                    return Err(format!(
-                        "verify does not take `{other}` (it takes --repeat N and --only NAME)"
-                    ));
-                }
-            }
-        }
-        Ok(options)
-    }
+/// What a variant is: the tally counts by this, never by a label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Starter,
+    Solution,
+    WrongFix(String),
 }
 
-/// How test-support's watchdog begins its message for a test that hung.
-const HUNG: &str = "HUNG: the test did not finish";
-
-/// One crate to test in the scratch workspace.
-struct Variant {
-    label: String,
-    package: String,
-    expect: Expect,
-}
-
-enum Expect {
+/// What the course expects of a variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
     /// Exactly these tests fail; if `hangs`, each of them stopped by the
     /// watchdog with its HUNG message.
     Fails { tests: Vec<String>, hangs: bool },
@@ -76,14 +57,228 @@ enum Expect {
     Passes { repeat: usize },
 }
 
-#[derive(Default)]
-struct Tally {
-    starters: (usize, usize),
-    solutions: (usize, usize),
-    wrong_fixes: (usize, usize),
+/// One crate to test in the scratch workspace.
+pub struct Variant {
+    pub kind: Kind,
+    pub dir: PathBuf,
+    pub expect: Expect,
+    /// Set when the variant could not even be laid out (a wrong fix whose
+    /// patch no longer applies): it is reported as it is, never run.
+    pub broken: Option<String>,
 }
 
-pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
+impl Variant {
+    fn label(&self) -> String {
+        match &self.kind {
+            Kind::Starter => "starter".to_owned(),
+            Kind::Solution => "solution".to_owned(),
+            Kind::WrongFix(name) => format!("wrong fix {name}"),
+        }
+    }
+}
+
+/// What happened to a variant, judged against what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// As expected: every test passed, `runs` runs in a row.
+    Passes {
+        tests: usize,
+        runs: usize,
+    },
+    /// As expected: exactly the listed tests failed (each as HUNG if `hung`).
+    FailsAsListed {
+        failed: Vec<String>,
+        hung: bool,
+    },
+    /// The patch does not apply to its base any more, or the copy could not be made.
+    Broken(String),
+    DoesNotCompile,
+    StoppedAtTheLimit,
+    RanNoTests,
+    /// A solution failed, in run `run` of `runs`.
+    ShouldPass {
+        failed: Vec<String>,
+        run: usize,
+        runs: usize,
+    },
+    /// Every test passed: the tests do not catch this mistake.
+    NotCaught,
+    /// Other tests failed than the ones listed.
+    FailsOtherTests {
+        expected: Vec<String>,
+        failed: Vec<String>,
+    },
+    /// It should hang, but not every failing test was stopped as HUNG.
+    ShouldHang {
+        hung: usize,
+        failed: usize,
+    },
+}
+
+impl Verdict {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Verdict::Passes { .. } | Verdict::FailsAsListed { .. })
+    }
+}
+
+/// The verdict on a variant: what was expected, and every run it had (one,
+/// or up to `repeat` for a solution, stopping at the first failure).
+pub fn judge(expect: &Expect, runs: &[TestRun]) -> Verdict {
+    let Some(last) = runs.last() else {
+        return Verdict::RanNoTests;
+    };
+    if !last.compiled && !last.timed_out {
+        return Verdict::DoesNotCompile;
+    }
+    if last.timed_out {
+        return Verdict::StoppedAtTheLimit;
+    }
+    if last.passed_tests.is_empty() && last.failed_tests.is_empty() {
+        return Verdict::RanNoTests;
+    }
+    match expect {
+        Expect::Passes { repeat } => match runs.iter().position(|run| !run.passed()) {
+            Some(index) => Verdict::ShouldPass {
+                failed: runs[index].failed_tests.clone(),
+                run: index + 1,
+                runs: *repeat,
+            },
+            None if runs.len() < *repeat => Verdict::RanNoTests,
+            None => Verdict::Passes {
+                tests: last.passed_tests.len(),
+                runs: runs.len(),
+            },
+        },
+        Expect::Fails { tests, hangs } => {
+            let mut failed = last.failed_tests.clone();
+            let mut expected = tests.clone();
+            failed.sort_unstable();
+            expected.sort_unstable();
+            if failed.is_empty() {
+                Verdict::NotCaught
+            } else if failed != expected {
+                Verdict::FailsOtherTests { expected, failed }
+            } else if *hangs && last.hung < failed.len() {
+                Verdict::ShouldHang {
+                    hung: last.hung,
+                    failed: failed.len(),
+                }
+            } else {
+                Verdict::FailsAsListed {
+                    failed,
+                    hung: *hangs,
+                }
+            }
+        }
+    }
+}
+
+/// The one line that says what happened, and (for a problem) the evidence.
+pub fn report(label: &str, verdict: &Verdict, evidence: Option<&str>) -> String {
+    let mut text = match verdict {
+        Verdict::Passes { tests, runs } => {
+            let times = if *runs > 1 {
+                format!(", {runs} runs in a row")
+            } else {
+                String::new()
+            };
+            format!("  ✓ {label} passes ({tests} tests{times})")
+        }
+        Verdict::FailsAsListed { failed, hung } => format!(
+            "  ✓ {label} fails as it should: {}{}",
+            failed.join(", "),
+            if *hung {
+                ", each stopped by the watchdog as HUNG"
+            } else {
+                ""
+            }
+        ),
+        Verdict::Broken(why) => format!("  ✗ {label} cannot be tested: {why}"),
+        Verdict::DoesNotCompile => format!("  ✗ {label} does not compile"),
+        Verdict::StoppedAtTheLimit => format!(
+            "  ✗ {label} was stopped after {} s (a test that does not bound itself?)",
+            BINARY_LIMIT.as_secs()
+        ),
+        Verdict::RanNoTests => format!("  ✗ {label} ran no tests"),
+        Verdict::ShouldPass { failed, run, runs } => {
+            let when = if *runs > 1 {
+                format!(" (run {run} of {runs})")
+            } else {
+                String::new()
+            };
+            format!(
+                "  ✗ {label} should pass, but{when} these tests fail: {}",
+                failed.join(", ")
+            )
+        }
+        Verdict::NotCaught => format!(
+            "  ✗ {label} should fail, but every test passes: the tests do not catch this mistake"
+        ),
+        Verdict::FailsOtherTests { expected, failed } => format!(
+            "  ✗ {label} fails, but not as listed:\n      expected to fail: {}\n      failed:           {}",
+            expected.join(", "),
+            failed.join(", ")
+        ),
+        Verdict::ShouldHang { hung, failed } => format!(
+            "  ✗ {label} should hang (its header says so), but only {hung} of its {failed} failing tests were stopped as HUNG"
+        ),
+    };
+    if let (false, Some(evidence)) = (verdict.is_ok(), evidence) {
+        for line in evidence.lines() {
+            text.push_str("\n      | ");
+            text.push_str(line);
+        }
+    }
+    text
+}
+
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub starters: (usize, usize),
+    pub solutions: (usize, usize),
+    pub wrong_fixes: (usize, usize),
+}
+
+impl Tally {
+    pub fn add(&mut self, kind: &Kind, ok: bool) {
+        let counter = match kind {
+            Kind::Starter => &mut self.starters,
+            Kind::Solution => &mut self.solutions,
+            Kind::WrongFix(_) => &mut self.wrong_fixes,
+        };
+        counter.1 += 1;
+        counter.0 += usize::from(ok);
+    }
+
+    pub fn failures(&self) -> usize {
+        let (ok, all) = self.totals();
+        all - ok
+    }
+
+    fn totals(&self) -> (usize, usize) {
+        let parts = [self.starters, self.solutions, self.wrong_fixes];
+        (
+            parts.iter().map(|p| p.0).sum(),
+            parts.iter().map(|p| p.1).sum(),
+        )
+    }
+
+    pub fn summary(&self, exercises: usize) -> String {
+        let (ok, all) = self.totals();
+        format!(
+            "verify: {exercises} exercises, {}/{} starters fail, {}/{} solutions pass, {}/{} wrong fixes rejected\n{ok} passed, {} failed",
+            self.starters.0,
+            self.starters.1,
+            self.solutions.0,
+            self.solutions.1,
+            self.wrong_fixes.0,
+            self.wrong_fixes.1,
+            all - ok
+        )
+    }
+}
+
+pub fn run(course: &Course, options: &Options) -> Result<ExitCode> {
     let exercises: Vec<&Exercise> = match &options.only {
         Some(name) => vec![course.find(name)?],
         None => course.exercises.iter().collect(),
@@ -97,41 +292,22 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
             .join(format!("verify-{}", exercises[0].dir)),
         None => course.root.join("target/lab/verify"),
     };
-    // The course's own target folder, so nothing is compiled twice (or the
-    // one the caller chose).
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| course.root.join("target"));
+    let target_dir = target_dir(&course.root);
     let plan = lay_out(course, &exercises, &scratch, options.repeat)?;
-    let manifest = scratch.join("Cargo.toml");
-
+    let variants: Vec<&Variant> = plan.iter().flat_map(|(_, v)| v).collect();
     println!(
         "verify: building {} variants of {} exercises in {} ...",
-        plan.iter().map(|(_, v)| v.len()).sum::<usize>(),
+        variants.len(),
         exercises.len(),
         scratch.display()
     );
-    let build = cargo::cargo()
-        .args([
-            "test",
-            "--no-run",
-            "--workspace",
-            "--no-fail-fast",
-            "--quiet",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if !build.success() {
-        println!("verify: some variants do not build; their errors follow below.");
-    }
+    let build = cargo::build_tests(&scratch.join("Cargo.toml"), &target_dir)?;
+    let cores = thread::available_parallelism().map_or(2, |n| n.get());
+    println!("verify: running the tests, {cores} test binaries at a time ...");
+    let outcomes = run_all(&variants, &build, cores);
 
     let mut tally = Tally::default();
-    let mut failures = 0;
+    let mut index = 0;
     for (exercise, variants) in &plan {
         println!(
             "\n{} ({}, topics: {})",
@@ -140,145 +316,82 @@ pub fn run(course: &Course, options: &Options) -> Result<ExitCode, String> {
             exercise.topics.join(", ")
         );
         for variant in variants {
-            let ok = check_variant(&manifest, &target_dir, variant)?;
-            let counter = match (&variant.expect, variant.label.as_str()) {
-                (Expect::Passes { .. }, _) => &mut tally.solutions,
-                (Expect::Fails { .. }, "starter") => &mut tally.starters,
-                (Expect::Fails { .. }, _) => &mut tally.wrong_fixes,
-            };
-            counter.1 += 1;
-            if ok {
-                counter.0 += 1;
-            } else {
-                failures += 1;
-            }
+            let (verdict, evidence) = &outcomes[index];
+            index += 1;
+            println!("{}", report(&variant.label(), verdict, evidence.as_deref()));
+            tally.add(&variant.kind, verdict.is_ok());
         }
     }
-
-    let checks = tally.starters.1 + tally.solutions.1 + tally.wrong_fixes.1;
-    println!(
-        "\nverify: {} exercises, {}/{} starters fail, {}/{} solutions pass, {}/{} wrong fixes rejected",
-        exercises.len(),
-        tally.starters.0,
-        tally.starters.1,
-        tally.solutions.0,
-        tally.solutions.1,
-        tally.wrong_fixes.0,
-        tally.wrong_fixes.1,
-    );
-    println!("{} passed, {} failed", checks - failures, failures);
-    Ok(if failures == 0 {
+    println!("\n{}", tally.summary(exercises.len()));
+    Ok(if tally.failures() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
-/// Runs one variant and prints one line about it (and the evidence, if it
-/// is not what the course expects). Returns whether it is.
-fn check_variant(manifest: &Path, target_dir: &Path, variant: &Variant) -> Result<bool, String> {
-    match &variant.expect {
-        Expect::Passes { repeat } => {
-            for round in 1..=*repeat {
-                let run = cargo::test_quietly(manifest, &variant.package, target_dir)?;
-                if !run.passed() {
-                    let when = if *repeat > 1 {
-                        format!(" (run {round} of {repeat})")
-                    } else {
-                        String::new()
-                    };
-                    println!(
-                        "  ✗ {} should pass, but{when} {}",
-                        variant.label,
-                        describe(&run)
-                    );
-                    print_evidence(&run);
-                    return Ok(false);
-                }
-                if round == *repeat {
-                    let times = if *repeat > 1 {
-                        format!(", {repeat} runs in a row")
-                    } else {
-                        String::new()
-                    };
-                    println!(
-                        "  ✓ {} passes ({} tests{times})",
-                        variant.label,
-                        run.passed_tests.len()
-                    );
-                }
-            }
-            Ok(true)
-        }
-        Expect::Fails { tests, hangs } => {
-            let run = cargo::test_quietly(manifest, &variant.package, target_dir)?;
-            let mut failed = run.failed_tests.clone();
-            let mut expected = tests.clone();
-            failed.sort_unstable();
-            expected.sort_unstable();
-            let hung = run.output.matches(HUNG).count();
-            let fails_as_listed =
-                run.compiled && !run.timed_out && !failed.is_empty() && failed == expected;
-            if fails_as_listed && (!hangs || hung >= failed.len()) {
-                let how = if *hangs {
-                    ", each stopped by the watchdog as HUNG"
-                } else {
-                    ""
-                };
-                println!(
-                    "  ✓ {} fails as it should: {}{how}",
-                    variant.label,
-                    failed.join(", ")
-                );
-                return Ok(true);
-            }
-            if fails_as_listed {
-                println!(
-                    "  ✗ {} should hang (course.toml says so), but only {hung} of its {} failing tests were stopped as HUNG",
-                    variant.label,
-                    failed.len()
-                );
-            } else if run.compiled && !run.timed_out && failed.is_empty() {
-                println!(
-                    "  ✗ {} should fail, but every test passes: the tests do not catch this mistake",
-                    variant.label
-                );
-            } else if run.compiled && !run.timed_out {
-                println!(
-                    "  ✗ {} fails, but not as course.toml says:\n      expected to fail: {}\n      failed:           {}",
-                    variant.label,
-                    expected.join(", "),
-                    failed.join(", ")
-                );
-            } else {
-                println!(
-                    "  ✗ {} should fail its tests, but {}",
-                    variant.label,
-                    describe(&run)
-                );
-            }
-            print_evidence(&run);
-            Ok(false)
-        }
-    }
+/// The course's own target folder, so nothing is compiled twice (or the one
+/// the caller chose).
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
-fn describe(run: &TestRun) -> String {
-    if run.timed_out {
-        format!("it was stopped after {} s", cargo::RUN_LIMIT.as_secs())
-    } else if !run.compiled {
-        "it does not compile".to_owned()
-    } else if run.passed_tests.is_empty() && run.failed_tests.is_empty() {
-        "it ran no tests".to_owned()
-    } else {
-        format!("these tests fail: {}", run.failed_tests.join(", "))
-    }
+/// Runs every variant's test binary, `workers` at a time; returns each
+/// variant's verdict and the evidence to show if it is a problem, in order.
+fn run_all(variants: &[&Variant], build: &Build, workers: usize) -> Vec<(Verdict, Option<String>)> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(vec![None; variants.len()]);
+    thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(variant) = variants.get(index) else {
+                        return;
+                    };
+                    let outcome = run_variant(variant, build);
+                    results.lock().expect("no worker panics")[index] = Some(outcome);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no worker panics")
+        .into_iter()
+        .map(|outcome| outcome.expect("every variant ran"))
+        .collect()
 }
 
-fn print_evidence(run: &TestRun) {
-    for line in run.output.lines() {
-        println!("      | {line}");
+fn run_variant(variant: &Variant, build: &Build) -> (Verdict, Option<String>) {
+    if let Some(why) = &variant.broken {
+        return (Verdict::Broken(why.clone()), None);
     }
+    let Some(binary) = build.binaries.get(&variant.dir) else {
+        let errors = build.errors.get(&variant.dir).cloned();
+        return (Verdict::DoesNotCompile, errors);
+    };
+    let repeat = match variant.expect {
+        Expect::Passes { repeat } => repeat,
+        Expect::Fails { .. } => 1,
+    };
+    let mut runs = Vec::new();
+    for _ in 0..repeat {
+        let run = match cargo::run_binary(binary, &variant.dir) {
+            Ok(run) => run,
+            Err(error) => return (Verdict::Broken(format!("{error:#}")), None),
+        };
+        let passed = run.passed();
+        runs.push(run);
+        if !passed {
+            break;
+        }
+    }
+    let verdict = judge(&variant.expect, &runs);
+    let evidence = runs.last().map(|run| run.output.clone());
+    (verdict, evidence)
 }
 
 /// Writes the scratch workspace and returns what to test in it.
@@ -287,66 +400,217 @@ fn lay_out<'c>(
     exercises: &[&'c Exercise],
     scratch: &Path,
     repeat: usize,
-) -> Result<Vec<(&'c Exercise, Vec<Variant>)>, String> {
+) -> Result<Vec<(&'c Exercise, Vec<Variant>)>> {
     let root = &course.root;
     scratch::create(
         root,
         scratch,
-        &["exercises/*", "solutions/*", "wrong_fixes/*/*"],
+        &["exercises/*", "solutions/*", "wrong_fixes/*"],
     )?;
 
     let mut plan = Vec::new();
     let mut kept = Vec::new();
     let verify_name = |name: &str| format!("verify-{name}");
     for exercise in exercises {
-        let starter = exercise.starter_dir(root);
         let starter_copy = scratch.join("exercises").join(&exercise.dir);
         let solution_copy = scratch.join("solutions").join(&exercise.dir);
+        copy_crate(
+            &exercise.starter_dir(root),
+            &starter_copy,
+            verify_name,
+            None,
+        )?;
+        copy_crate(
+            &exercise.solution_dir(root),
+            &solution_copy,
+            verify_name,
+            None,
+        )?;
         let mut variants = vec![
             Variant {
-                label: "starter".to_owned(),
-                package: copy_crate(&starter, &starter_copy, verify_name, None)?,
+                kind: Kind::Starter,
+                dir: starter_copy.clone(),
                 expect: Expect::Fails {
                     tests: exercise.starter_fails.clone(),
                     hangs: false,
                 },
+                broken: None,
             },
             Variant {
-                label: "solution".to_owned(),
-                package: copy_crate(
-                    &exercise.solution_dir(root),
-                    &solution_copy,
-                    verify_name,
-                    None,
-                )?,
+                kind: Kind::Solution,
+                dir: solution_copy.clone(),
                 expect: Expect::Passes { repeat },
+                broken: None,
             },
         ];
         kept.extend([starter_copy, solution_copy]);
-        for fix in &exercise.wrong_fix {
-            let stem = fix.file.trim_end_matches(".rs");
-            let copy = scratch.join("wrong_fixes").join(&exercise.dir).join(stem);
-            let wrong_fix = exercise
-                .solution_dir(root)
+        for fix in WrongFix::all(root, exercise)? {
+            // Beside the other copies (two levels deep), so that a solution's
+            // `#[path = "../../../exercises/..."]` finds the tests.
+            let copy = scratch
                 .join("wrong_fixes")
-                .join(&fix.file);
-            let rename = |_: &str| format!("wrong-{}-{}", exercise.dir, stem).replace('_', "-");
+                .join(format!("{}--{}", exercise.dir, fix.name));
+            let broken = materialize(root, exercise, &fix, &copy).err();
             variants.push(Variant {
-                label: format!("wrong fix {stem}"),
-                package: copy_crate(&starter, &copy, rename, Some(&wrong_fix))?,
+                kind: Kind::WrongFix(fix.name.clone()),
+                dir: copy.clone(),
                 expect: Expect::Fails {
-                    tests: fix.fails.clone(),
+                    tests: fix.rejected_by.clone(),
                     hangs: fix.hangs,
                 },
+                broken: broken.map(|error| format!("{error:#}")),
             });
             kept.push(copy);
         }
         plan.push((*exercise, variants));
     }
-    scratch::prune(
-        scratch,
-        &[("exercises", 1), ("solutions", 1), ("wrong_fixes", 2)],
-        &kept,
-    )?;
+    scratch::prune(scratch, &["exercises", "solutions", "wrong_fixes"], &kept)?;
     Ok(plan)
+}
+
+/// Writes a wrong fix as a whole crate at `copy`: its base crate, with the
+/// patch applied to `src/lib.rs`. Returns the package name.
+pub fn materialize(
+    root: &Path,
+    exercise: &Exercise,
+    fix: &WrongFix,
+    copy: &Path,
+) -> Result<String> {
+    let base = fix.base.dir(root, exercise);
+    let lib = fix.apply(&read(&base.join("src/lib.rs"))?)?;
+    let rename = |_: &str| format!("wrong-{}-{}", exercise.dir, fix.name).replace('_', "-");
+    copy_crate(&base, copy, rename, Some(&lib))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_of(passed: &[&str], failed: &[&str], hung: usize) -> TestRun {
+        TestRun {
+            compiled: true,
+            passed_tests: passed.iter().map(|s| s.to_string()).collect(),
+            failed_tests: failed.iter().map(|s| s.to_string()).collect(),
+            hung,
+            ..TestRun::default()
+        }
+    }
+
+    fn fails(tests: &[&str], hangs: bool) -> Expect {
+        Expect::Fails {
+            tests: tests.iter().map(|s| s.to_string()).collect(),
+            hangs,
+        }
+    }
+
+    fn names(tests: &[&str]) -> Vec<String> {
+        tests.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn judging_a_variant_that_should_fail() {
+        let expect = fails(&["b", "a"], false);
+        for (run, verdict) in [
+            (
+                run_of(&["c"], &["a", "b"], 0),
+                Verdict::FailsAsListed {
+                    failed: names(&["a", "b"]),
+                    hung: false,
+                },
+            ),
+            (run_of(&["a", "b", "c"], &[], 0), Verdict::NotCaught),
+            (
+                run_of(&["b"], &["a", "c"], 0),
+                Verdict::FailsOtherTests {
+                    expected: names(&["a", "b"]),
+                    failed: names(&["a", "c"]),
+                },
+            ),
+            (run_of(&[], &[], 0), Verdict::RanNoTests),
+            (TestRun::default(), Verdict::DoesNotCompile),
+            (
+                TestRun {
+                    timed_out: true,
+                    ..run_of(&["a"], &[], 0)
+                },
+                Verdict::StoppedAtTheLimit,
+            ),
+        ] {
+            assert_eq!(
+                judge(&expect, std::slice::from_ref(&run)),
+                verdict,
+                "{run:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn judging_a_variant_that_should_hang() {
+        let expect = fails(&["a", "b"], true);
+        assert_eq!(
+            judge(&expect, &[run_of(&[], &["a", "b"], 1)]),
+            Verdict::ShouldHang { hung: 1, failed: 2 }
+        );
+        assert_eq!(
+            judge(&expect, &[run_of(&[], &["a", "b"], 2)]),
+            Verdict::FailsAsListed {
+                failed: names(&["a", "b"]),
+                hung: true
+            }
+        );
+    }
+
+    #[test]
+    fn judging_a_solution_run_several_times() {
+        let expect = Expect::Passes { repeat: 3 };
+        let good = run_of(&["a", "b"], &[], 0);
+        assert_eq!(
+            judge(&expect, &[good.clone(), good.clone(), good.clone()]),
+            Verdict::Passes { tests: 2, runs: 3 }
+        );
+        assert_eq!(
+            judge(&expect, &[good.clone(), run_of(&["a"], &["b"], 0)]),
+            Verdict::ShouldPass {
+                failed: names(&["b"]),
+                run: 2,
+                runs: 3
+            }
+        );
+        assert_eq!(
+            judge(&expect, std::slice::from_ref(&good)),
+            Verdict::RanNoTests,
+            "fewer runs than asked for is no pass"
+        );
+        assert_eq!(judge(&expect, &[]), Verdict::RanNoTests);
+    }
+
+    #[test]
+    fn the_tally_counts_by_kind() {
+        let mut tally = Tally::default();
+        tally.add(&Kind::Starter, true);
+        tally.add(&Kind::Solution, false);
+        tally.add(&Kind::WrongFix("starter".into()), true);
+        assert_eq!(tally.starters, (1, 1));
+        assert_eq!(tally.solutions, (0, 1));
+        assert_eq!(
+            tally.wrong_fixes,
+            (1, 1),
+            "a wrong fix named `starter` is a wrong fix"
+        );
+        assert_eq!(tally.failures(), 1);
+        assert!(tally.summary(1).ends_with("2 passed, 1 failed"));
+    }
+
+    #[test]
+    fn a_report_shows_evidence_only_for_a_problem() {
+        let ok = report(
+            "solution",
+            &Verdict::Passes { tests: 2, runs: 1 },
+            Some("noise"),
+        );
+        assert_eq!(ok, "  ✓ solution passes (2 tests)");
+        let bad = report("wrong fix x", &Verdict::NotCaught, Some("line 1\nline 2"));
+        assert!(bad.contains("the tests do not catch this mistake"), "{bad}");
+        assert!(bad.ends_with("\n      | line 1\n      | line 2"), "{bad}");
+    }
 }

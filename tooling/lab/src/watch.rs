@@ -22,6 +22,8 @@ use crossterm::terminal;
 use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
+use anyhow::{Context, Result};
+
 use crate::course::{Course, Exercise};
 use crate::files::fingerprint;
 use crate::learner;
@@ -40,7 +42,7 @@ enum Input {
 }
 
 /// `book_url`: where `cargo lab start` serves the book, shown with the keys.
-pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<ExitCode, String> {
+pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal();
     let progress = Progress::load(&course.root)?;
     println!("{}\n", learner::progress_line(course, &progress));
@@ -67,12 +69,12 @@ pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<
             let _ = changes.send(Input::Changed);
         }
     })
-    .map_err(|e| format!("cannot watch files: {e}"))?;
+    .context("cannot watch files")?;
     let mut watched = source_dir(course, exercise);
     debouncer
         .watcher()
         .watch(&watched, RecursiveMode::Recursive)
-        .map_err(|e| format!("cannot watch {}: {e}", watched.display()))?;
+        .with_context(|| format!("cannot watch {}", watched.display()))?;
     spawn_key_reader(inputs, interactive);
 
     loop {
@@ -101,7 +103,7 @@ pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<
                     debouncer
                         .watcher()
                         .watch(&watched, RecursiveMode::Recursive)
-                        .map_err(|e| format!("cannot watch {}: {e}", watched.display()))?;
+                        .with_context(|| format!("cannot watch {}", watched.display()))?;
                     println!(
                         "\nOn to `{}`: read src/{}, then edit exercises/{}/src/lib.rs.\n",
                         exercise.name, exercise.chapter, exercise.dir

@@ -64,6 +64,7 @@ pub fn run_bounded(body: impl FnOnce() + Send + 'static) {
 
 /// [`run_bounded`] with an explicit wall-clock limit.
 pub fn run_within(limit: Duration, body: impl FnOnce() + Send + 'static) {
+    crate::lesson::install_hook();
     let (done_tx, done_rx) = mpsc::channel();
     let name = thread::current().name().unwrap_or("test").to_owned();
     thread::Builder::new()
@@ -79,7 +80,7 @@ pub fn run_within(limit: Duration, body: impl FnOnce() + Send + 'static) {
         Ok(Ok(())) => {}
         // The panic message was already printed by the test thread.
         Ok(Err(panic)) => resume_unwind(panic),
-        Err(_) => panic!("{}", hung_message(limit)),
+        Err(_) => crate::lesson::fail_quietly(hung_message(limit)),
     }
 }
 

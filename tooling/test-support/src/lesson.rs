@@ -5,6 +5,10 @@
 //! t=35s"), asks the question that leads to the fix ("is the work spawned and
 //! detached?"), shows the timeline and names the section of the book to read.
 
+use std::cell::Cell;
+use std::panic::PanicHookInfo;
+use std::sync::Once;
+
 use crate::Timeline;
 
 /// A teaching expectation: build it with what went wrong, then `check` it.
@@ -51,7 +55,7 @@ impl Lesson {
     /// Fails the test with the lesson.
     #[track_caller]
     pub fn fail(self) -> ! {
-        panic!("{}", self.message())
+        fail_quietly(self.message())
     }
 
     fn message(&self) -> String {
@@ -68,6 +72,48 @@ impl Lesson {
         text.push_str(&format!("\n  Read again: {}\n", self.chapter));
         text
     }
+}
+
+thread_local! {
+    /// Set just before a lesson (or the watchdog) fails a test, so that the
+    /// panic hook knows this panic is a message, not a bug.
+    static TEACHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Fails the test with `message` alone: no "panicked at" line pointing into
+/// test-support, and no backtrace of tokio's internals even when
+/// `RUST_BACKTRACE=1` is set (as it often is on learners' machines). A
+/// panic anywhere else (a bug in the learner's code, an `unwrap`) still
+/// goes to the usual hook, with its location and backtrace.
+pub fn fail_quietly(message: String) -> ! {
+    install_hook();
+    TEACHING.with(|teaching| teaching.set(true));
+    // The payload stays a String: `#[should_panic(expected = ..)]` and
+    // `catch_unwind(..).downcast::<String>()` work as before.
+    std::panic::panic_any(message)
+}
+
+/// Installs the hook (once per process) that prints a lesson's message as it
+/// is, and hands every other panic to the hook that was there before.
+pub fn install_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let usual = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
+            if TEACHING.with(|teaching| teaching.replace(false)) {
+                let message = info
+                    .payload()
+                    .downcast_ref::<String>()
+                    .map_or("(a lesson without words)", String::as_str);
+                // Goes through the test harness's output capture, like the
+                // usual hook's output, so `cargo test` shows it under the
+                // failing test's name.
+                eprintln!("{message}");
+            } else {
+                usual(info);
+            }
+        }));
+    });
 }
 
 #[cfg(test)]

@@ -11,6 +11,10 @@
 //! - [`lesson`] turns a failed expectation into a message that says what went
 //!   wrong, asks the question that leads to the fix, and names the chapter.
 //!
+//! - [`leftovers`]: whatever ended the operation, nothing it started may run
+//!   on afterwards (an hour of virtual time, no work event, every probe dropped).
+//! - [`sweep`]: cancel or drop the operation at each of its await points in
+//!   turn, and check the invariant every time.
 //! - [`temp_dir`] gives a test a folder of its own that removes itself.
 //! - [`http`] (feature `http`) serves an axum router on loopback.
 //!
@@ -20,11 +24,15 @@
 pub mod bounded;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod leftovers;
 pub mod lesson;
+pub mod sweep;
 pub mod temp_dir;
 pub mod timeline;
 
 pub use bounded::{paused, real_time};
+pub use leftovers::{Probe, check_nothing_after, nothing_left_running};
 pub use lesson::Lesson;
+pub use sweep::{Point, cancel_at_every_point, drop_at_every_point};
 pub use temp_dir::TempDir;
 pub use timeline::{Timeline, at};

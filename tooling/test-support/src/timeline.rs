@@ -91,6 +91,17 @@ impl Timeline {
     pub fn render(&self) -> String {
         const KEEP: usize = 4;
         let events = self.events();
+        // One column for the times, as wide as the widest (`t=10.25s`), so
+        // that every event starts in the same place.
+        let width = events
+            .iter()
+            .map(|event| at(event.at).len())
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let line = |out: &mut String, event: &Event| {
+            let _ = writeln!(out, "    {:>width$}  {}", at(event.at), event.what);
+        };
         let mut out = String::new();
         let mut index = 0;
         while index < events.len() {
@@ -104,7 +115,7 @@ impl Timeline {
                 for event in &events[index..index + KEEP] {
                     line(&mut out, event);
                 }
-                let _ = writeln!(out, "    {:>7}  ... {} more ...", "", run - 2 * KEEP);
+                let _ = writeln!(out, "    {:>width$}  ... {} more ...", "", run - 2 * KEEP);
                 for event in &events[index + run - KEEP..index + run] {
                     line(&mut out, event);
                 }
@@ -124,10 +135,6 @@ impl Timeline {
 
 fn first_word(text: &str) -> &str {
     text.split_whitespace().next().unwrap_or("")
-}
-
-fn line(out: &mut String, event: &Event) {
-    let _ = writeln!(out, "    {:>7}  {}", at(event.at), event.what);
 }
 
 /// Formats a virtual instant the way the messages use it: `t=5s`, `t=2.5s`.
@@ -167,6 +174,18 @@ mod tests {
                 timeline.render(),
                 "       t=0s  start\n     t=2.5s  step 1\n"
             );
+        });
+    }
+
+    #[test]
+    fn wide_times_keep_the_events_in_one_column() {
+        paused(|| async {
+            let timeline = Timeline::start();
+            tokio::time::sleep(Duration::from_millis(10_250)).await;
+            timeline.record("a");
+            tokio::time::sleep(Duration::from_millis(2_250)).await;
+            timeline.record("b");
+            assert_eq!(timeline.render(), "    t=10.25s  a\n     t=12.5s  b\n");
         });
     }
 
