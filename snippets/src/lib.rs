@@ -23,6 +23,19 @@ pub mod token_basics;
 pub mod upload;
 pub mod why;
 
+/// Tests that pin what the book says about the libraries themselves (tokio,
+/// tokio-util, axum, reqwest, sqlx), each next to the source file that shows
+/// it, so that an upgrade that changes one of them fails here first.
+pub mod pins {
+    pub mod axum_serve;
+    pub mod coop;
+    pub mod reqwest_connect;
+    pub mod runtime;
+    pub mod sqlite;
+    pub mod tasks;
+    pub mod tokens;
+}
+
 /// What several modules' tests share.
 #[cfg(test)]
 mod test_util {
