@@ -1,9 +1,11 @@
 //! Examples for the chapter "Graceful shutdown" (src/shutdown.md): background
 //! workers that stop on time without cutting their work short, a drain with
-//! a deadline, and what `MissedTickBehavior` changes. (The axum side, the
+//! a deadline, what `MissedTickBehavior` changes, and a runtime whose own end
+//! has a deadline. (The axum side, the
 //! signal handling and `with_graceful_shutdown`, is compiled in
 //! `solutions/19_shutdown`.)
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::{MissedTickBehavior, interval};
@@ -88,6 +90,26 @@ pub async fn drain(workers: &TaskTracker, budget: Duration) -> Result<(), DrainT
 #[derive(Debug, PartialEq, Eq)]
 pub struct DrainTimedOut;
 // ANCHOR_END: drain
+
+// ANCHOR: hard_stop
+/// `main`'s body for a service whose drain may give up. The runtime is built
+/// by hand, so that its own end can have a deadline too.
+pub fn run_service<E>(
+    service: impl Future<Output = Result<(), E>>,
+    grace: Duration,
+) -> Result<(), E> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("build the tokio runtime");
+    let outcome = runtime.block_on(service);
+    // Dropping the runtime would drop the async tasks and then wait, with no
+    // limit, for every `spawn_blocking` closure still running (a stdin read,
+    // a synchronous file copy). Give them `grace`, then leave them behind.
+    runtime.shutdown_timeout(grace);
+    outcome
+}
+// ANCHOR_END: hard_stop
 
 /// The instants (seconds since the start) at which an `interval` of 10 s
 /// ticks, when the work after the first tick takes 25 s.
@@ -211,6 +233,38 @@ mod tests {
                 Err(DrainTimedOut)
             );
             assert_eq!(start.elapsed(), Duration::from_secs(30));
+        });
+    }
+
+    /// A service whose drain timed out while a blocking read was still
+    /// stuck: `run_service` returns the error at once, and the read is left
+    /// behind. (Dropping the runtime instead would wait for the read: see
+    /// `pins::runtime`.)
+    #[test]
+    fn run_service_does_not_wait_for_a_stuck_blocking_read() {
+        use std::sync::mpsc;
+
+        test_support::bounded::run_within(Duration::from_secs(10), || {
+            let (release, release_rx) = mpsc::channel::<()>();
+            let (finished_tx, finished) = mpsc::channel();
+            let outcome = run_service(
+                async move {
+                    let (started_tx, started) = tokio::sync::oneshot::channel();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = started_tx.send(());
+                        // Stuck like a read from a stdin nobody types into.
+                        let _ = release_rx.recv_timeout(Duration::from_secs(5));
+                        let _ = finished_tx.send(());
+                    });
+                    started.await.unwrap();
+                    Err(DrainTimedOut)
+                },
+                Duration::from_millis(10),
+            );
+            assert_eq!(outcome, Err(DrainTimedOut));
+            assert!(finished.try_recv().is_err(), "the read is still stuck");
+            release.send(()).unwrap();
+            finished.recv_timeout(Duration::from_secs(5)).unwrap();
         });
     }
 
