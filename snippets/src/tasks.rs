@@ -44,14 +44,27 @@ pub async fn send_campaigns(campaigns: u32, sent: Arc<AtomicU32>) {
 pub async fn abort_and_check(sent: Arc<AtomicU32>) -> &'static str {
     let handle = tokio::spawn(send_reminders(sent));
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    handle.abort(); // takes effect at the task's next `.await`
+    handle.abort(); // only asks: returns at once, the task stops later
     match handle.await {
+        // Awaiting the handle waits until the task has really stopped.
         Ok(()) => "finished",
         Err(error) if error.is_cancelled() => "aborted",
         Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 // ANCHOR_END: abort
+
+// ANCHOR: stop_then_clean
+/// Stops the import workers, and removes their scratch folder once none of
+/// them can still be using it.
+pub async fn stop_then_clean(mut workers: JoinSet<()>, remove_scratch: impl FnOnce()) {
+    // `abort_all()` or dropping the set would only ask the tasks to stop.
+    // `shutdown` asks, then waits until each task has ended, its guards
+    // (which close files in the scratch folder) included.
+    workers.shutdown().await;
+    remove_scratch();
+}
+// ANCHOR_END: stop_then_clean
 
 // ANCHOR: tracker
 /// Background workers for the whole service: the tracker waits for them,
@@ -130,6 +143,60 @@ mod tests {
             assert_eq!(abort_and_check(sent.clone()).await, "aborted");
             tokio::time::sleep(Duration::from_secs(60)).await;
             assert_eq!(sent.load(Ordering::SeqCst), 2);
+        });
+    }
+
+    /// Writes "closed <name>" to the log when dropped: a file in the scratch
+    /// folder being closed by a worker's clean-up.
+    struct OpenFile(&'static str, Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Drop for OpenFile {
+        fn drop(&mut self) {
+            self.1.lock().unwrap().push(format!("closed {}", self.0));
+        }
+    }
+
+    fn import_workers(log: &Arc<std::sync::Mutex<Vec<String>>>) -> JoinSet<()> {
+        let mut workers = JoinSet::new();
+        for name in ["a.csv", "b.csv"] {
+            let file = OpenFile(name, log.clone());
+            workers.spawn(async move {
+                let _file = file;
+                std::future::pending::<()>().await; // importing, for ever
+            });
+        }
+        workers
+    }
+
+    #[test]
+    fn the_scratch_folder_goes_after_every_worker_closed_its_file() {
+        paused(|| async {
+            let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let workers = import_workers(&log);
+            tokio::task::yield_now().await; // both workers are importing
+            let remover = log.clone();
+            stop_then_clean(workers, move || {
+                remover.lock().unwrap().push("removed scratch".into());
+            })
+            .await;
+            let log = log.lock().unwrap().clone();
+            assert_eq!(log.len(), 3);
+            assert_eq!(log[2], "removed scratch", "{log:?}");
+        });
+    }
+
+    #[test]
+    fn abort_all_then_clean_removes_the_folder_under_the_workers() {
+        paused(|| async {
+            let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let mut workers = import_workers(&log);
+            tokio::task::yield_now().await;
+            workers.abort_all();
+            log.lock().unwrap().push("removed scratch".into());
+            tokio::task::yield_now().await; // the workers' clean-up runs now
+            let log = log.lock().unwrap().clone();
+            assert_eq!(log[0], "removed scratch", "{log:?}");
+            assert_eq!(log.len(), 3);
         });
     }
 
