@@ -3,7 +3,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 
+use futures_util::{StreamExt, stream};
 use tokio::task::coop::consume_budget;
+use tokio::task::yield_now;
 use tokio_util::sync::CancellationToken;
 
 // ANCHOR: abort_does_nothing
@@ -101,6 +103,35 @@ pub async fn sum_cooperatively(values: &[u64], seen: &AtomicUsize) -> u64 {
     sum
 }
 // ANCHOR_END: no_await
+
+// ANCHOR: ready_await
+/// Awaits every value, and still never gives the thread back: a stream over
+/// values already in memory is always ready, and an `.await` on a ready
+/// future goes straight on.
+pub async fn sum_stream(values: &[u64], seen: &AtomicUsize) -> u64 {
+    let mut values = stream::iter(values);
+    let mut sum = 0;
+    while let Some(value) = values.next().await {
+        sum += value;
+        seen.fetch_add(1, Ordering::Relaxed);
+    }
+    sum
+}
+
+/// The same loop, with a yield every 1024 values: `yield_now` always returns
+/// `Pending` once, so other tasks (and a timeout) get their turn there.
+pub async fn sum_stream_yielding(values: &[u64], seen: &AtomicUsize) -> u64 {
+    let mut values = stream::iter(values);
+    let mut sum = 0;
+    while let Some(value) = values.next().await {
+        sum += value;
+        if seen.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
+            yield_now().await;
+        }
+    }
+    sum
+}
+// ANCHOR_END: ready_await
 
 #[cfg(test)]
 mod tests {
@@ -201,6 +232,36 @@ mod tests {
             assert_eq!(outcome, None);
             // Dropped at a `consume_budget().await` after a few hundred values.
             assert!(seen.load(Ordering::SeqCst) < 1_000, "{seen:?}");
+        });
+    }
+
+    #[test]
+    fn a_loop_of_ready_awaits_cannot_be_interrupted() {
+        paused(|| async {
+            let values = vec![1; 1_000_000];
+            let seen = AtomicUsize::new(0);
+            let token = cancel_when_scheduled();
+            let outcome = tokio::select! {
+                _ = token.cancelled() => None,
+                sum = sum_stream(&values, &seen) => Some(sum),
+            };
+            assert_eq!(outcome, Some(1_000_000));
+        });
+    }
+
+    #[test]
+    fn a_loop_that_yields_now_and_then_is_interrupted_early() {
+        paused(|| async {
+            let values = vec![1; 1_000_000];
+            let seen = AtomicUsize::new(0);
+            let token = cancel_when_scheduled();
+            let outcome = tokio::select! {
+                _ = token.cancelled() => None,
+                sum = sum_stream_yielding(&values, &seen) => Some(sum),
+            };
+            assert_eq!(outcome, None);
+            // Dropped at its first or second `yield_now().await`.
+            assert!(seen.load(Ordering::SeqCst) <= 2048, "{seen:?}");
         });
     }
 }
