@@ -207,7 +207,7 @@ struct Diagnostic {
 /// on past crates that do not compile.
 pub fn build_tests(manifest: &Path, target_dir: &Path) -> Result<Build> {
     let output = cargo()
-        .args(["test", "--no-run", "--workspace", "--lib", "--keep-going"])
+        .args(["test", "--no-run", "--workspace", "--lib", "--no-fail-fast"])
         .args(["--message-format", "json", "--quiet", "--manifest-path"])
         .arg(manifest)
         .env("CARGO_TARGET_DIR", target_dir)
