@@ -8,6 +8,7 @@
 
 pub mod blocking;
 pub mod checking;
+pub mod database;
 pub mod deadlines;
 pub mod dispose;
 pub mod drop;
