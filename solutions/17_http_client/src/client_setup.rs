@@ -12,7 +12,8 @@ pub fn supplier_client() -> reqwest::Result<Client> {
     Client::builder()
         // From connecting to the last byte of the body, per request.
         .timeout(Duration::from_secs(30))
-        // Only the TCP connect: a host that does not answer at all.
+        // The whole connect: DNS, TCP, and TLS or a proxy tunnel when there
+        // are any (reqwest's connect.rs wraps the connector in it).
         .connect_timeout(Duration::from_secs(3))
         // Between two reads from the connection: a server that stalls.
         .read_timeout(Duration::from_secs(10))
