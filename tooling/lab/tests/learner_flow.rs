@@ -15,6 +15,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use lab::files::{copy_dir, files_under, write};
+use lab::scratch;
+
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
 
 fn course_root() -> PathBuf {
@@ -24,7 +27,8 @@ fn course_root() -> PathBuf {
         .unwrap()
 }
 
-/// A scratch course with exercise 01 only, committed to a fresh git repository.
+/// A scratch course with exercise 01 only, committed to a fresh git
+/// repository, laid out with the runner's own scratch code.
 struct ScratchCourse {
     root: PathBuf,
 }
@@ -34,26 +38,23 @@ impl ScratchCourse {
         let course = course_root();
         let root = course.join("target/lab/tests").join(name);
         let _ = fs::remove_dir_all(&root);
-        fs::create_dir_all(&root).unwrap();
-        for dir in ["exercises/01_why", "solutions/01_why"] {
-            copy_dir(&course.join(dir), &root.join(dir));
-        }
-        fs::copy(course.join("course.toml"), root.join("course.toml")).unwrap();
-        fs::copy(course.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-        fs::write(root.join("Cargo.toml"), scratch_manifest(&course)).unwrap();
-        fs::write(root.join(".gitignore"), "/.lab\n/target\n").unwrap();
+        scratch::create(&course, &root, &["exercises/*", "solutions/*"]).unwrap();
         // Cargo tells artifacts apart by package name and path relative to the
         // workspace root, so every scratch course (all with `exercises/01_why`)
         // gets package names of its own to share one target folder safely.
-        for manifest in ["exercises/01_why/Cargo.toml", "solutions/01_why/Cargo.toml"] {
-            let path = root.join(manifest);
-            let text = fs::read_to_string(&path).unwrap().replacen(
-                "-01-why\"",
-                &format!("-01-why-{name}\""),
-                1,
-            );
-            fs::write(path, text).unwrap();
+        let rename = |package: &str| format!("{package}-{name}");
+        for dir in ["exercises/01_why", "solutions/01_why"] {
+            scratch::copy_crate(&course.join(dir), &root.join(dir), rename, None).unwrap();
         }
+        copy_dir(
+            &course.join("solutions/01_why/wrong_fixes"),
+            &root.join("solutions/01_why/wrong_fixes"),
+        )
+        .unwrap();
+        for file in ["course.toml", "src/SUMMARY.md"] {
+            write(&root.join(file), fs::read(course.join(file)).unwrap()).unwrap();
+        }
+        fs::write(root.join(".gitignore"), "/.lab\n/target\n").unwrap();
         for args in [
             &["init", "-q"][..],
             &["add", "-A"],
@@ -106,44 +107,10 @@ impl ScratchCourse {
     }
 }
 
-/// The course's Cargo.toml, with members limited to what the copy has and the
-/// test-support path made absolute.
-fn scratch_manifest(course: &Path) -> String {
-    let manifest = fs::read_to_string(course.join("Cargo.toml")).unwrap();
-    let start = manifest.find("members = [").unwrap();
-    let end = manifest.find("[workspace.package]").unwrap();
-    let support = course.join("tooling/test-support");
-    format!(
-        "{}members = [\"exercises/*\", \"solutions/*\"]\n\n{}",
-        &manifest[..start],
-        &manifest[end..]
-    )
-    .replace(
-        "path = \"tooling/test-support\"",
-        &format!("path = {:?}", support.display().to_string()),
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
-}
-
+/// Every file under `dir` with its bytes.
 fn snapshot(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            snapshot(&path, files);
-        } else {
-            files.insert(path.clone(), fs::read(&path).unwrap());
-        }
+    for path in files_under(dir).unwrap() {
+        files.insert(path.clone(), fs::read(&path).unwrap());
     }
 }
 
@@ -282,4 +249,106 @@ fn without_a_terminal_cargo_lab_tests_the_current_exercise_once() {
     assert!(message.contains("Progress: 0 of"), "{message}");
     assert!(message.contains("✗ `why`: 1 of 2 tests fail"), "{message}");
     assert!(!message.contains("Watching"), "{message}");
+}
+
+#[test]
+fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
+    let course = ScratchCourse::new("new-exercise");
+    let created = course.run(&["new", "22_probe_steps", "--chapter", "probe.md"]);
+    assert!(created.status.success(), "{}", text(&created));
+    let root = &course.root;
+    for file in [
+        "exercises/22_probe_steps/Cargo.toml",
+        "exercises/22_probe_steps/src/lib.rs",
+        "exercises/22_probe_steps/src/tests.rs",
+        "solutions/22_probe_steps/Cargo.toml",
+        "solutions/22_probe_steps/src/lib.rs",
+        "src/probe.md",
+    ] {
+        assert!(
+            root.join(file).is_file(),
+            "`cargo lab new` did not write {file}"
+        );
+    }
+    let page = fs::read_to_string(root.join("src/probe.md")).unwrap();
+    for heading in [
+        "## In .NET",
+        "## Traps",
+        "## Your turn",
+        "## Check yourself",
+        "## Speaker notes",
+    ] {
+        assert!(
+            page.contains(heading),
+            "the chapter lacks {heading}:\n{page}"
+        );
+    }
+    assert!(page.contains("cargo lab check probe-steps"), "{page}");
+    let summary = fs::read_to_string(root.join("src/SUMMARY.md")).unwrap();
+    assert!(summary.contains("(probe.md)"), "{summary}");
+    let again = course.run(&["new", "22_probe_steps", "--chapter", "probe.md"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "a second `new` is refused: {}",
+        text(&again)
+    );
+
+    // As written, the solution is the starter: verify says so.
+    let verify = course.run(&["verify", "--only", "probe-steps"]);
+    let report = text(&verify);
+    assert_eq!(verify.status.code(), Some(1), "{report}");
+    assert!(report.contains("✓ starter fails as it should"), "{report}");
+    assert!(report.contains("✗ solution should pass"), "{report}");
+
+    // The maintainer writes the fix (the work awaited in the caller's own
+    // future) and a wrong fix (the handle dropped, the task detached).
+    let solution = root.join("solutions/22_probe_steps/src/lib.rs");
+    let fixed = fs::read_to_string(&solution).unwrap().replace(
+        "    let work = tokio::spawn(async move {\n        for step in 1..=STEPS {\n            tokio::time::sleep(Duration::from_secs(1)).await;\n            on_step(step);\n        }\n    });\n    let _ = work.await;\n",
+        "    for step in 1..=STEPS {\n        tokio::time::sleep(Duration::from_secs(1)).await;\n        on_step(step);\n    }\n",
+    );
+    assert!(
+        fixed.contains("    for step in 1..=STEPS {\n        tokio"),
+        "{fixed}"
+    );
+    fs::write(&solution, fixed).unwrap();
+    let edit = course.run(&["wrong-fix", "edit", "probe-steps", "drop_the_handle"]);
+    assert!(edit.status.success(), "{}", text(&edit));
+    let wrong =
+        root.join("target/lab/wrong-fix/wrong_fixes/22_probe_steps--drop_the_handle/src/lib.rs");
+    let starter = fs::read_to_string(&wrong).unwrap();
+    let mistake = starter.replace(
+        "    let _ = work.await;\n",
+        "    drop(work);\n    tokio::time::sleep(Duration::from_secs(10)).await;\n",
+    );
+    assert_ne!(mistake, starter);
+    fs::write(&wrong, mistake).unwrap();
+    let save = course.run(&[
+        "wrong-fix",
+        "save",
+        "probe-steps",
+        "drop_the_handle",
+        "--mistake",
+        "drop the JoinHandle instead of awaiting it: the task goes on.",
+        "--rejected-by",
+        "the_work_stops_when_its_caller_drops_it",
+    ]);
+    assert!(save.status.success(), "{}", text(&save));
+    let patch =
+        fs::read_to_string(root.join("solutions/22_probe_steps/wrong_fixes/drop_the_handle.patch"))
+            .unwrap();
+    assert!(
+        patch.starts_with("WRONG FIX: drop the JoinHandle"),
+        "{patch}"
+    );
+    assert!(patch.contains("+    drop(work);"), "{patch}");
+
+    let verify = course.run(&["verify", "--only", "probe-steps"]);
+    let report = text(&verify);
+    assert!(verify.status.success(), "{report}");
+    assert!(
+        report.contains("1/1 starters fail, 1/1 solutions pass, 1/1 wrong fixes rejected"),
+        "{report}"
+    );
 }
