@@ -54,8 +54,9 @@ pub async fn read_until_quiet(messages: &mut mpsc::Receiver<String>) -> Vec<Stri
 /// Runs an auction that closes after `length`, except that a bid always
 /// leaves at least 10 s for a counter-bid. Returns the highest bid.
 pub async fn run_auction(bids: &mut mpsc::Receiver<u32>, length: Duration) -> Option<u32> {
-    let close = tokio::time::sleep(length); // created once, before the loop
-    tokio::pin!(close); // `select!` polls it by `&mut`, so it must not move
+    // Created once, before the loop, and pinned: `select!` polls it by
+    // `&mut`, so it must not move.
+    let mut close = std::pin::pin!(tokio::time::sleep(length));
     let mut best = None;
     loop {
         tokio::select! {

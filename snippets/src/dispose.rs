@@ -111,6 +111,19 @@ mod tests {
     use super::*;
     use test_support::paused;
 
+    /// `drop_guard_ref` is a method that borrows the token (tokio-util
+    /// `src/sync/cancellation_token.rs`: `pub fn drop_guard_ref(&self) ->
+    /// DropGuardRef<'_>`), as the chapter writes it.
+    #[test]
+    fn a_borrowing_guard_cancels_and_leaves_the_token_usable() {
+        let token = CancellationToken::new();
+        {
+            let _guard = token.drop_guard_ref();
+            assert!(!token.is_cancelled()); // still ours to use meanwhile
+        }
+        assert!(token.is_cancelled());
+    }
+
     fn counter() -> Arc<AtomicU32> {
         Arc::new(AtomicU32::new(0))
     }
