@@ -73,6 +73,12 @@ pub enum Command {
     /// Maintainers: work on a wrong fix as a whole crate, then save it back as a patch
     #[command(subcommand)]
     WrongFix(WrongFixCommand),
+    /// Maintainers: mutation testing of the solutions (cargo-mutants); every survivor must be explained
+    Mutants {
+        /// One exercise only
+        #[arg(long, value_name = "NAME")]
+        only: Option<String>,
+    },
     /// Maintainers: time edit-then-test for every exercise (target/lab/bench-results.md)
     Bench,
     /// Maintainers: rewrite the generated pages (the mistakes page, README's command list)

@@ -21,6 +21,7 @@ pub mod course;
 pub mod files;
 pub mod instructor_docs;
 pub mod learner;
+pub mod mutants;
 pub mod progress;
 pub mod scaffold;
 pub mod scratch;

@@ -12,7 +12,8 @@ use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, instructor_docs, learner, scaffold, suite, verify, watch, wrong_fix_edit,
+    bench, book_server, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
+    wrong_fix_edit,
 };
 
 fn main() -> ExitCode {
@@ -100,6 +101,7 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             wrong_fix_edit::save(course, course.find(&exercise)?, &name, options)?;
             ExitCode::SUCCESS
         }
+        Some(Command::Mutants { only }) => mutants::run(course, only.as_deref())?,
         Some(Command::Bench) => bench::run(course)?,
         Some(Command::GenDocs) => {
             instructor_docs::write_page(course)?;

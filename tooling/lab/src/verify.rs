@@ -402,12 +402,6 @@ fn lay_out<'c>(
     repeat: usize,
 ) -> Result<Vec<(&'c Exercise, Vec<Variant>)>> {
     let root = &course.root;
-    scratch::create(
-        root,
-        scratch,
-        &["exercises/*", "solutions/*", "wrong_fixes/*"],
-    )?;
-
     let mut plan = Vec::new();
     let mut kept = Vec::new();
     let verify_name = |name: &str| format!("verify-{name}");
@@ -465,6 +459,19 @@ fn lay_out<'c>(
         plan.push((*exercise, variants));
     }
     scratch::prune(scratch, &["exercises", "solutions", "wrong_fixes"], &kept)?;
+    // The members are named one by one: a glob that matches nothing (no
+    // wrong fix yet) would make cargo refuse the workspace.
+    let members: Vec<String> = kept
+        .iter()
+        .map(|dir| {
+            dir.strip_prefix(scratch)
+                .unwrap_or(dir)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    let members: Vec<&str> = members.iter().map(String::as_str).collect();
+    scratch::create(root, scratch, &members)?;
     Ok(plan)
 }
 

@@ -38,11 +38,6 @@ pub fn edit(course: &Course, exercise: &Exercise, name: &str, base: Base) -> Res
         bail!("a wrong fix's name is lower_snake_case (it becomes its file name), not `{name}`");
     }
     let scratch = workspace(course);
-    scratch::create(
-        root,
-        &scratch,
-        &["exercises/*", "solutions/*", "wrong_fixes/*"],
-    )?;
     let edit_name = |name: &str| format!("edit-{name}");
     copy_crate(
         &exercise.starter_dir(root),
@@ -68,6 +63,12 @@ pub fn edit(course: &Course, exercise: &Exercise, name: &str, base: Base) -> Res
         }
     };
     write(&dir.join(BASE_NOTE), base.to_string())?;
+    // Written once every member exists: cargo refuses a glob that matches nothing.
+    scratch::create(
+        root,
+        &scratch,
+        &["exercises/*", "solutions/*", "wrong_fixes/*"],
+    )?;
     let manifest = scratch.join("Cargo.toml");
     println!(
         "Edit {}\n\
