@@ -15,32 +15,40 @@
     if (!heading) {
         return;
     }
-    var box = heading.nextElementSibling;
-    while (box && box.tagName !== "BLOCKQUOTE") {
-        box = box.nextElementSibling;
+    // Every box of the section (up to the next heading) that names an
+    // exercise gets a badge: a chapter may have two exercises (database
+    // and long-query), each with its own status.
+    var badges = [];
+    for (var box = heading.nextElementSibling; box && !/^H[12]$/.test(box.tagName); box = box.nextElementSibling) {
+        var match = box.tagName === "BLOCKQUOTE" && box.textContent.match(/cargo lab check ([\w-]+)/);
+        if (!match) {
+            continue;
+        }
+        var badge = document.createElement("p");
+        badge.className = "lab-status";
+        badge.setAttribute("data-exercise", match[1]);
+        badge.style.fontWeight = "bold";
+        box.appendChild(badge);
+        badges.push(badge);
     }
-    var match = box && box.textContent.match(/cargo lab check ([\w-]+)/);
-    if (!match) {
+    if (badges.length === 0) {
         return;
     }
-    var exercise = match[1];
-    var badge = document.createElement("p");
-    badge.className = "lab-status";
-    badge.setAttribute("data-exercise", exercise);
-    box.appendChild(badge);
 
     function show(solved) {
-        badge.textContent = solved
-            ? "Status: solved. Well done!"
-            : "Status: not solved yet. Run `cargo lab` in a terminal: it re-tests on every save.";
-        badge.setAttribute("data-solved", solved ? "true" : "false");
-        badge.style.fontWeight = "bold";
+        badges.forEach(function (badge) {
+            var done = solved.indexOf(badge.getAttribute("data-exercise")) !== -1;
+            badge.textContent = done
+                ? "Status: solved. Well done!"
+                : "Status: not solved yet. Run `cargo lab` in a terminal: it re-tests on every save.";
+            badge.setAttribute("data-solved", done ? "true" : "false");
+        });
     }
 
     function refresh() {
         fetch("/lab/status.json", { cache: "no-store" })
             .then(function (response) { return response.json(); })
-            .then(function (status) { show(status.solved.indexOf(exercise) !== -1); })
+            .then(function (status) { show(status.solved); })
             .catch(function () { /* the server stopped: keep the last status */ });
     }
     refresh();

@@ -137,6 +137,20 @@ try {
         .waitForFunction(() => document.querySelector(".lab-status")?.dataset.solved === "true", null, { timeout: 8000 })
         .then(() => true, () => false);
     check(updated, "why.html: the status badge did not change to solved without a reload");
+    // A chapter with two exercises shows each one's own status: the second
+    // (long-query) turns solved on its own, the first stays as it is.
+    const database = await context.newPage();
+    await database.goto(new URL("database.html", base).href, { waitUntil: "networkidle" });
+    const statusOf = (name) => database.locator(`.lab-status[data-exercise="${name}"]`).getAttribute("data-solved", { timeout: 5000 }).catch(() => null);
+    check((await statusOf("database")) === "false", "database.html: no 'not solved yet' badge for database");
+    check((await statusOf("long-query")) === "false", "database.html: no 'not solved yet' badge for long-query");
+    writeFileSync(progress, "[exercise.why]\nsolved = true\nhints_seen = 0\n\n[exercise.long-query]\nsolved = true\nhints_seen = 0\n");
+    const secondSolved = await database
+        .waitForFunction(() => document.querySelector('.lab-status[data-exercise="long-query"]')?.dataset.solved === "true", null, { timeout: 8000 })
+        .then(() => true, () => false);
+    check(secondSolved, "database.html: the long-query badge did not change to solved without a reload");
+    check((await statusOf("database")) === "false", "database.html: the database badge changed although only long-query was solved");
+    await database.close();
     await why.locator("#your-turn").scrollIntoViewIfNeeded();
     await why.evaluate(() => window.scrollBy(0, -120));
     await why.screenshot({ path: join(shots, "why-your-turn-status.png") });
