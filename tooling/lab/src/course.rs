@@ -26,6 +26,7 @@ pub struct Exercise {
     pub hints: Vec<String>,
 }
 
+#[derive(Clone)]
 pub struct Course {
     pub root: PathBuf,
     pub exercises: Vec<Exercise>,

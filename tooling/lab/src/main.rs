@@ -34,13 +34,21 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
         None => watch::run(course, false, None)?,
         Some(Command::Watch) => watch::run(course, true, None)?,
         Some(Command::Start) => {
-            // The book in the browser and the first exercise, in one command.
-            let server = book_server::start(course, &book_server::Options::opened());
-            if let Err(error) = &server {
-                println!("(The book is not served: {error:#})\n");
-            }
-            let url = server.as_ref().ok().map(|server| server.url.as_str());
-            watch::run(course, false, url)?
+            // The first exercise's result comes first: the book (and, the
+            // first time, mdBook's install) is prepared on a thread of its
+            // own and says where it is when it is ready.
+            let for_the_book = course.clone();
+            std::thread::spawn(move || {
+                match book_server::start(&for_the_book, &book_server::Options::opened()) {
+                    // The server lives as long as the process: `cargo lab`
+                    // ends when the learner quits the watch loop.
+                    Ok(_server) => loop {
+                        std::thread::park();
+                    },
+                    Err(error) => println!("(The book is not served: {error:#})"),
+                }
+            });
+            watch::run(course, false, None)?
         }
         Some(Command::List) => {
             learner::list(course, None)?;

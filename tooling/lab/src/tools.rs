@@ -19,10 +19,16 @@ pub fn mdbook(root: &Path) -> Result<PathBuf> {
     if let Some(found) = find_mdbook(root) {
         return Ok(found);
     }
-    println!(
-        "Installing mdBook {MDBOOK_VERSION} into target/tools (once; this takes a few minutes) ..."
-    );
     let tools = root.join("target/tools");
+    let log = root.join("target/lab/mdbook-install.log");
+    println!(
+        "Installing mdBook {MDBOOK_VERSION} into target/tools (once; it takes a few minutes; cargo's output goes to {}) ...",
+        log.display()
+    );
+    fs_err::create_dir_all(root.join("target/lab"))?;
+    // cargo's own progress and its "add this folder to your PATH" advice
+    // would land in the middle of the learner's test output: it goes to a
+    // log instead. We run the binary by its path, so PATH does not matter.
     let status = cargo::cargo()
         .args([
             "install",
@@ -30,14 +36,25 @@ pub fn mdbook(root: &Path) -> Result<PathBuf> {
             "--version",
             MDBOOK_VERSION,
             "--locked",
+            "--quiet",
             "--root",
         ])
         .arg(&tools)
+        .stdin(std::process::Stdio::null())
+        .stdout(fs_err::File::create(&log)?.into_parts().0)
+        .stderr(
+            fs_err::OpenOptions::new()
+                .append(true)
+                .open(&log)?
+                .into_parts()
+                .0,
+        )
         .status()
         .context("cannot run cargo install")?;
     if !status.success() {
         bail!(
-            "could not install mdBook {MDBOOK_VERSION} (no network?). Install it yourself with\n  cargo install mdbook --version {MDBOOK_VERSION} --locked"
+            "could not install mdBook {MDBOOK_VERSION} (no network?), see {}. Install it yourself with\n  cargo install mdbook --version {MDBOOK_VERSION} --locked",
+            log.display()
         );
     }
     find_mdbook(root).context("mdBook was installed but does not run")
