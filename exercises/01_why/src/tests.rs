@@ -4,33 +4,70 @@
 
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::{
+    Lesson, Probe, Timeline, at, drop_at_every_point, nothing_left_running, paused,
+};
 
 use super::*;
 
 const CHAPTER: &str =
     "\"Why cancel?\", section \"Dropping a future is cancelling it\" (src/why.md)";
+const NOT_YOURS: &str =
+    "\"Why cancel?\", section \"When the work is not your future\" (src/why.md)";
 
-/// A progress callback that records each step on the timeline.
-fn record_steps(timeline: &Timeline) -> impl Fn(u32) + Send + 'static {
+/// A progress callback that records each step on the timeline, and holds
+/// `probe` for as long as it lives.
+fn record_steps(timeline: &Timeline, probe: &Probe) -> impl Fn(u32) + Send + use<> {
     let timeline = timeline.clone();
-    move |step| timeline.record(format!("step {step} done"))
+    let held = probe.hold();
+    move |step| {
+        let _alive = &held;
+        timeline.record(format!("step {step} done"));
+    }
+}
+
+/// Tasks alive on the test's runtime. The tests spawn none of their own, so
+/// every one of them was started by the report.
+fn tasks_alive() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// Fails unless no task of the report was still alive one step after the
+/// caller dropped it, at `dropped_at`. The work inside may show nothing: a
+/// step that is not reported is still a query that runs for nobody.
+fn no_task_was_left(timeline: &Timeline, dropped_at: Duration, alive: usize) {
+    Lesson::new(
+        NOT_YOURS,
+        format!(
+            "the caller dropped the report at {}, and one step later {alive} task(s) it started were still running. \
+             Nothing they do shows up any more, but every query in them runs for nobody.",
+            at(dropped_at)
+        ),
+    )
+    .ask("Does the work run on a task of its own? Hiding its progress does not stop it: \
+          a task runs on after its JoinHandle is dropped.")
+    .timeline(timeline)
+    .check(alive == 0);
 }
 
 #[test]
 fn the_report_stops_when_its_caller_drops_it() {
     paused(|| async {
         let timeline = Timeline::start();
+        let probe = Probe::new("the progress callback");
         timeline.record("caller starts the report, and will wait 5.5 s at most");
 
         // `timeout` drops the report future when the time is up: that drop is
         // the caller's way of saying "stop".
         let outcome = tokio::time::timeout(
             Duration::from_millis(5500),
-            build_report(record_steps(&timeline)),
+            build_report(record_steps(&timeline, &probe)),
         )
         .await;
         timeline.record("caller gives up and drops the report");
+        let dropped_at = timeline.now();
         Lesson::new(
             CHAPTER,
             "the report was complete after 5.5 s, but 35 steps of 1 s cannot be",
@@ -39,6 +76,8 @@ fn the_report_stops_when_its_caller_drops_it() {
         .timeline(&timeline)
         .check(outcome.is_err());
 
+        tokio::time::sleep(STEP_TIME).await;
+        let alive = tasks_alive();
         // Give any work that is still running a whole minute to show itself.
         tokio::time::sleep(Duration::from_secs(60)).await;
         let steps = timeline.count("step");
@@ -54,6 +93,44 @@ fn the_report_stops_when_its_caller_drops_it() {
               Dropping a JoinHandle does not stop the task it points to.")
         .timeline(&timeline)
         .check(steps == 5);
+        no_task_was_left(&timeline, dropped_at, alive);
+        nothing_left_running(&timeline, CHAPTER, &["step"], &[&probe]).await;
+    });
+}
+
+#[test]
+fn the_report_stops_wherever_its_caller_drops_it() {
+    paused(|| async {
+        drop_at_every_point(
+            || {
+                let timeline = Timeline::start();
+                let probe = Probe::new("the progress callback");
+                let report = build_report(record_steps(&timeline, &probe));
+                ((timeline, probe), report)
+            },
+            async |(timeline, probe), point| {
+                timeline.record(format!("caller drops the report {point}"));
+                let steps = timeline.count("step");
+                tokio::time::sleep(STEP_TIME).await;
+                let alive = tasks_alive();
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                let late = timeline.after(point.at, "step");
+                Lesson::new(
+                    CHAPTER,
+                    format!(
+                        "the caller dropped the report {point}, with {steps} step(s) done; \
+                         {} more step(s) ran after that, for nobody.",
+                        late.len()
+                    ),
+                )
+                .ask("Wherever the caller lets go, the work should stop there. What part of it is not inside the future it dropped?")
+                .timeline(&timeline)
+                .check(late.is_empty());
+                no_task_was_left(&timeline, point.at, alive);
+                nothing_left_running(&timeline, CHAPTER, &["step"], &[&probe]).await;
+            },
+        )
+        .await;
     });
 }
 
@@ -61,7 +138,8 @@ fn the_report_stops_when_its_caller_drops_it() {
 fn a_caller_who_waits_gets_all_35_rows() {
     paused(|| async {
         let timeline = Timeline::start();
-        let report = build_report(record_steps(&timeline)).await;
+        let probe = Probe::new("the progress callback");
+        let report = build_report(record_steps(&timeline, &probe)).await;
         timeline.record("report returned");
 
         let expected: Vec<u32> = (1..=STEPS).map(|step| step * step).collect();
@@ -85,5 +163,6 @@ fn a_caller_who_waits_gets_all_35_rows() {
         )
         .timeline(&timeline)
         .check(finished == STEP_TIME * STEPS);
+        nothing_left_running(&timeline, CHAPTER, &["step"], &[&probe]).await;
     });
 }
