@@ -7,9 +7,10 @@
 //! `months` months. It opens a database connection (half a second), then
 //! runs one query of a second per month. Long reports are not worth waiting
 //! for, so the route has a time limit: after `REPORT_LIMIT` it answers
-//! `408 Request Timeout`. And `GET /health` answers at once.
+//! `503 Service Unavailable` (the server was too slow, not the client). And
+//! `GET /health` answers at once.
 //!
-//! The 408 comes on time. But the report goes on working after it, and
+//! The 503 comes on time. But the report goes on working after it, and
 //! finishes 25 seconds later, for nobody. Give the report route a time
 //! limit that stops the work, not only the waiting. A report that fits in
 //! the limit must still be answered in full.
@@ -23,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-/// How long a report may take before the server answers 408.
+/// How long a report may take before the server answers 503.
 pub const REPORT_LIMIT: Duration = Duration::from_secs(10);
 /// Opening the database connection.
 pub const CONNECT_TIME: Duration = Duration::from_millis(500);
@@ -62,7 +63,7 @@ async fn sales_report(State(on_progress): State<OnProgress>, Path(months): Path<
     match tokio::time::timeout(REPORT_LIMIT, work).await {
         Ok(Ok(rows)) => render(&rows).into_response(),
         Ok(Err(_panic)) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        Err(_elapsed) => StatusCode::REQUEST_TIMEOUT.into_response(),
+        Err(_elapsed) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
 }
 

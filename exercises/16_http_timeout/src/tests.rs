@@ -8,29 +8,47 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::leftovers::AN_HOUR;
+use test_support::{
+    Lesson, Probe, Timeline, at, check_nothing_after, drop_at_every_point, nothing_left_running,
+    paused,
+};
 use tower::ServiceExt;
 
 use super::*;
 
 const CHAPTER: &str = "\"HTTP: request time limits\", section \"A time limit that drops the handler\" (src/http-timeout.md)";
+const DROPPED: &str = "\"HTTP: the client went away\", section \"Spawned work is not cancelled\" (src/http-disconnect.md)";
 
-/// Records the report's progress on the timeline.
-fn record(timeline: &Timeline) -> OnProgress {
+/// What counts as the report's work on the timeline.
+const WORK: &[&str] = &["month", "report finished"];
+
+/// Records the report's progress on the timeline. The callback also holds
+/// `probe`: whatever still holds the callback is still alive.
+fn record(timeline: &Timeline, probe: &Probe) -> OnProgress {
     let timeline = timeline.clone();
-    Arc::new(move |progress| match progress {
-        Progress::Month(month) => timeline.record(format!("month {month} queried")),
-        Progress::Finished => timeline.record("report finished"),
-        Progress::Ended => timeline.record("report work ended (its guard was dropped)"),
+    let held = probe.hold();
+    Arc::new(move |progress| {
+        let _alive = &held;
+        match progress {
+            Progress::Month(month) => timeline.record(format!("month {month} queried")),
+            Progress::Finished => timeline.record("report finished"),
+            Progress::Ended => timeline.record("report work ended (its guard was dropped)"),
+        }
     })
+}
+
+/// The probe that rides in the progress callback.
+fn callback_probe() -> Probe {
+    Probe::new("the report's progress callback")
 }
 
 /// Sends `GET path` to the app and records the answer. Returns the status,
 /// the body, and when the answer came.
-async fn get(timeline: &Timeline, path: &str) -> (StatusCode, String, Duration) {
+async fn get(timeline: &Timeline, probe: &Probe, path: &str) -> (StatusCode, String, Duration) {
     timeline.record(format!("GET {path}"));
     let request = Request::get(path).body(Body::empty()).unwrap();
-    let response = app(record(timeline))
+    let response = app(record(timeline, probe))
         .oneshot(request)
         .await
         .expect("axum routers never fail");
@@ -48,21 +66,29 @@ async fn get(timeline: &Timeline, path: &str) -> (StatusCode, String, Duration) 
 }
 
 #[test]
-fn a_slow_report_answers_408_at_exactly_the_limit() {
+fn a_slow_report_answers_503_at_exactly_the_limit() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (status, _, answered) = get(&timeline, "/reports/35").await;
+        let probe = callback_probe();
+        let (status, _, answered) = get(&timeline, &probe, "/reports/35").await;
         Lesson::new(
             CHAPTER,
             format!(
-                "a 35-month report (35.5 s of work) answered {status} at {}; \
-                 with a 10 s limit it should answer 408 Request Timeout at t=10s",
+                "a 35-month report (35.5 s of work) answered {status} at {}; with a 10 s limit \
+                 it should answer 503 Service Unavailable at t=10s",
                 at(answered)
             ),
         )
-        .ask("Is the time limit on the route that serves the report? axum's `.layer` only wraps the routes added before it.")
+        .ask(if status == StatusCode::REQUEST_TIMEOUT {
+            "408 Request Timeout says the *client* was too slow to send its request, and invites \
+             it to send the same request again (some browsers do, by themselves). Who was slow \
+             here, and which status says so?"
+        } else {
+            "Is the time limit on the route that serves the report? axum's `.layer` only wraps \
+             the routes added before it."
+        })
         .timeline(&timeline)
-        .check(status == StatusCode::REQUEST_TIMEOUT && answered == REPORT_LIMIT);
+        .check(status == StatusCode::SERVICE_UNAVAILABLE && answered == REPORT_LIMIT);
     });
 }
 
@@ -70,9 +96,10 @@ fn a_slow_report_answers_408_at_exactly_the_limit() {
 fn the_limit_stops_the_report_work() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (status, _, answered) = get(&timeline, "/reports/35").await;
-        // Give any work that is still running a whole minute to show itself.
-        tokio::time::sleep(Duration::from_secs(60)).await;
+        let probe = callback_probe();
+        let (status, _, answered) = get(&timeline, &probe, "/reports/35").await;
+        // An hour for any work that is still running to show itself.
+        tokio::time::sleep(AN_HOUR).await;
 
         let ended = timeline.last("report work ended");
         let finished = timeline.count("report finished") > 0;
@@ -101,6 +128,49 @@ fn the_limit_stops_the_report_work() {
         )
         .timeline(&timeline)
         .check(!finished && late == 0 && ended == Some(REPORT_LIMIT));
+        check_nothing_after(&timeline, CHAPTER, answered, WORK, &[&probe]);
+    });
+}
+
+/// The request's future is dropped before the limit, at each of its await
+/// points in turn: the client went away, the server is shutting down.
+#[test]
+fn a_request_dropped_before_the_limit_stops_its_work() {
+    paused(|| async {
+        drop_at_every_point(
+            || {
+                let timeline = Timeline::start();
+                let probe = callback_probe();
+                timeline.record("GET /reports/35");
+                let request = Request::get("/reports/35").body(Body::empty()).unwrap();
+                let call = app(record(&timeline, &probe)).oneshot(request);
+                ((timeline, probe), call)
+            },
+            async |(timeline, probe), point| {
+                let dropped = timeline.now();
+                timeline.record(format!("the request is dropped {point}"));
+                nothing_left_running(&timeline, DROPPED, WORK, &[&probe]).await;
+                let ended = timeline.last("report work ended");
+                Lesson::new(
+                    DROPPED,
+                    format!(
+                        "the request was dropped {point}, before the limit (the client went \
+                         away, the server shut down), but the report's guard was dropped {}",
+                        match ended {
+                            Some(ended) => format!("only at {}", at(ended)),
+                            None => "never".to_owned(),
+                        }
+                    ),
+                )
+                .ask(
+                    "The limit is one way the request ends; a dropped request is another. Does \
+                     the work stop on both, or only when the time limit fires?",
+                )
+                .timeline(&timeline)
+                .check(ended == Some(dropped));
+            },
+        )
+        .await;
     });
 }
 
@@ -108,7 +178,8 @@ fn the_limit_stops_the_report_work() {
 fn a_quick_report_is_answered_in_full() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (status, body, answered) = get(&timeline, "/reports/3").await;
+        let probe = callback_probe();
+        let (status, body, answered) = get(&timeline, &probe, "/reports/3").await;
         Lesson::new(
             CHAPTER,
             format!(
@@ -125,6 +196,8 @@ fn a_quick_report_is_answered_in_full() {
                 && body == "100\n200\n300\n"
                 && answered == Duration::from_millis(3500),
         );
+        // Answered: nothing of the report may go on, or hold on.
+        nothing_left_running(&timeline, CHAPTER, WORK, &[&probe]).await;
     });
 }
 
@@ -132,7 +205,7 @@ fn a_quick_report_is_answered_in_full() {
 fn the_health_check_answers_at_once() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (status, body, answered) = get(&timeline, "/health").await;
+        let (status, body, answered) = get(&timeline, &callback_probe(), "/health").await;
         Lesson::new(
             CHAPTER,
             format!("GET /health answered {status} {body:?} at {}", at(answered)),

@@ -3,15 +3,23 @@
 //! Chapter: "HTTP: request time limits" (`src/http-timeout.md`).
 //!
 //! The starter raced a *spawned* task against a timer: at the limit it
-//! stopped waiting and answered 408, but the task belonged to the runtime
+//! stopped waiting and answered 503, but the task belonged to the runtime
 //! and ran on. The fix puts the limit around the handler's own future, with
 //! tower-http's `TimeoutLayer` on the report route, and awaits the work in
-//! that future. At the limit the layer answers 408 and drops the handler's
+//! that future. At the limit the layer answers 503 and drops the handler's
 //! future, and with it the report at whichever query it was waiting on: the
 //! guard in `build_report` runs, and no query starts after the limit.
 //!
 //! The layer sits on the report's `MethodRouter` (`get(..).layer(..)`), so
 //! it limits that route only; `/health` is not touched.
+//!
+//! The status is 503 Service Unavailable, not 408 Request Timeout. 408 says
+//! the *client* was too slow to send its request (RFC 9110, section
+//! 15.5.9), and a client may send the same request again after it; some
+//! browsers do so by themselves, which would start the slow report once
+//! more. Here the server was slow: 503 (section 15.6.4) says so. The
+//! deprecated `TimeoutLayer::new` answered 408; `with_status_code` lets the
+//! service say what happened.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub mod limits;
 
-/// How long a report may take before the server answers 408.
+/// How long a report may take before the server answers 503.
 pub const REPORT_LIMIT: Duration = Duration::from_secs(10);
 /// Opening the database connection.
 pub const CONNECT_TIME: Duration = Duration::from_millis(500);
@@ -48,8 +56,9 @@ pub type OnProgress = Arc<dyn Fn(Progress) + Send + Sync>;
 // ANCHOR: app
 /// The service: `GET /reports/{months}` and `GET /health`.
 pub fn app(on_progress: OnProgress) -> Router {
-    // At the limit: answer 408 and drop the handler's future.
-    let time_limit = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REPORT_LIMIT);
+    // At the limit: answer 503 (the server was slow, not the client) and
+    // drop the handler's future.
+    let time_limit = TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REPORT_LIMIT);
     Router::new()
         .route("/reports/{months}", get(sales_report).layer(time_limit))
         .route("/health", get(health))

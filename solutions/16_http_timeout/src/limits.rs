@@ -142,7 +142,7 @@ mod tests {
                     })
                 })
                 .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
+                    StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(10),
                 )),
             );
