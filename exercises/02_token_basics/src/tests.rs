@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::{Lesson, Probe, Timeline, at, nothing_left_running, paused};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -13,9 +13,39 @@ use super::*;
 const CHAPTER: &str =
     "\"One token type\", section \"A read-only view: child_token\" (src/token-basics.md)";
 
-fn record_events(timeline: &Timeline) -> Events {
+/// Records every event on the timeline; whatever holds it holds `probe`.
+fn record_events(timeline: &Timeline, probe: &Probe) -> Events {
     let timeline = timeline.clone();
-    Arc::new(move |event| timeline.record(event))
+    let held = probe.hold();
+    Arc::new(move |event| {
+        let _alive = &held;
+        timeline.record(event)
+    })
+}
+
+/// Tasks alive on the test's runtime. The tests spawn none of their own:
+/// every one of them was started by `start_workers`.
+fn tasks_alive() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// After everything stopped (`what`), an hour of virtual time: no event of a
+/// worker, nothing holding the events callback, no task still alive.
+async fn nothing_of_the_workers_is_left(timeline: &Timeline, probe: &Probe, what: &str) {
+    nothing_left_running(timeline, CHAPTER, &["importer", "exporter"], &[probe]).await;
+    let alive = tasks_alive();
+    Lesson::new(
+        CHAPTER,
+        format!(
+            "{what}, and an hour later {alive} task(s) they started are still alive, parked, doing nothing."
+        ),
+    )
+    .ask("What are they waiting for? A task that waits for the application's token, to pass its cancel on, \
+          lives until shutdown: one more for every worker ever started. Which token is linked to its parent without a task?")
+    .timeline(timeline)
+    .check(alive == 0);
 }
 
 /// Events recorded strictly after `instant` whose text starts with `prefix`.
@@ -35,12 +65,18 @@ fn the_exporter_outlives_the_importer(
 ) {
     paused(move || async move {
         let timeline = Timeline::start();
+        let probe = Probe::new("the events callback");
         let app = CancellationToken::new();
         let exporter_job = Job {
             steps: 10,
             fails_at: None,
         };
-        let workers = start_workers(&app, importer_job, exporter_job, record_events(&timeline));
+        let workers = start_workers(
+            &app,
+            importer_job,
+            exporter_job,
+            record_events(&timeline, &probe),
+        );
 
         let importer = workers.importer.await.expect("the importer panicked");
         timeline.record(format!("importer returned {importer:?}"));
@@ -93,55 +129,97 @@ fn a_finished_importer_leaves_the_exporter_alone() {
     );
 }
 
-#[test]
-fn a_failed_worker_stops_its_own_heartbeat() {
-    paused(|| async {
+/// The importer stops at t=3s (failing, or finishing); the exporter goes on
+/// to t=10s. The importer's heartbeat must beat every 0.5 s from t=0.25s
+/// until then, and never after; once both are done, nothing of theirs may
+/// be left, although nobody cancelled the application.
+fn a_stopped_worker_stops_its_own_heartbeat(importer: Job, how: &str) {
+    let how = how.to_owned();
+    paused(move || async move {
         let timeline = Timeline::start();
+        let probe = Probe::new("the events callback");
         let app = CancellationToken::new();
-        let importer = Job {
-            steps: 10,
-            fails_at: Some(3),
-        };
         let exporter = Job {
             steps: 10,
             fails_at: None,
         };
-        let workers = start_workers(&app, importer, exporter, record_events(&timeline));
+        let workers = start_workers(&app, importer, exporter, record_events(&timeline, &probe));
 
         let result = workers.importer.await.expect("the importer panicked");
         timeline.record(format!("importer returned {result:?}"));
-        let failed_at = timeline.now();
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        timeline.record("10 s later");
+        let stopped_at = timeline.now();
+        let exporter = workers.exporter.await.expect("the exporter panicked");
+        timeline.record(format!("exporter returned {exporter:?}"));
 
-        let beats = events_after(&timeline, failed_at, "importer heartbeat");
+        let beats: Vec<Duration> = timeline
+            .events()
+            .into_iter()
+            .filter(|event| event.what == "importer heartbeat" && event.at <= stopped_at)
+            .map(|event| event.at)
+            .collect();
+        let expected: Vec<Duration> = (0..6).map(|n| BEAT_EVERY / 2 + BEAT_EVERY * n).collect();
         Lesson::new(
             CHAPTER,
             format!(
-                "the importer failed at {}, but its heartbeat went on: {} beats after that, the last at {}.",
-                at(failed_at),
-                beats.len(),
-                beats.last().map(String::as_str).unwrap_or("-"),
+                "until it {how} at t=3s, the importer's heartbeat should beat at t=0.25s, 0.75s, ... 2.75s; it beat at {}.",
+                beats.iter().map(|beat| at(*beat)).collect::<Vec<_>>().join(", ")
             ),
         )
-        .ask("A worker that stops must still stop its own helpers. Which token can it cancel without touching anyone else?")
+        .ask("Leave the heartbeat's own timing alone: the fix is about which token the worker gets.")
         .timeline(&timeline)
-        .check(beats.is_empty());
+        .check(beats == expected);
+
+        let late = timeline.after(stopped_at, "importer heartbeat");
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "the importer {how} at {}, but its heartbeat went on: {} beats after that, the last at {}.",
+                at(stopped_at),
+                late.len(),
+                late.last().map_or("-".to_owned(), |beat| at(beat.at)),
+            ),
+        )
+        .ask("A worker that stops must still stop its own helpers, on every way out. Which token can it cancel without touching anyone else?")
+        .timeline(&timeline)
+        .check(late.is_empty());
+        nothing_of_the_workers_is_left(&timeline, &probe, "both workers returned by t=10s").await;
         app.cancel();
-        let _ = workers.exporter.await;
     });
+}
+
+#[test]
+fn a_failed_worker_stops_its_own_heartbeat() {
+    a_stopped_worker_stops_its_own_heartbeat(
+        Job {
+            steps: 10,
+            fails_at: Some(3),
+        },
+        "failed",
+    );
+}
+
+#[test]
+fn a_finished_worker_stops_its_own_heartbeat() {
+    a_stopped_worker_stops_its_own_heartbeat(
+        Job {
+            steps: 3,
+            fails_at: None,
+        },
+        "finished",
+    );
 }
 
 #[test]
 fn cancelling_the_application_stops_both_workers() {
     paused(|| async {
         let timeline = Timeline::start();
+        let probe = Probe::new("the events callback");
         let app = CancellationToken::new();
         let job = Job {
             steps: 10,
             fails_at: None,
         };
-        let workers = start_workers(&app, job, job, record_events(&timeline));
+        let workers = start_workers(&app, job, job, record_events(&timeline, &probe));
 
         tokio::time::sleep(Duration::from_millis(4500)).await;
         timeline.record("application cancelled (shutdown)");
@@ -171,5 +249,11 @@ fn cancelling_the_application_stops_both_workers() {
         )
         .timeline(&timeline)
         .check(importer == Err(WorkerError::Cancelled) && exporter == Err(WorkerError::Cancelled));
+        nothing_of_the_workers_is_left(
+            &timeline,
+            &probe,
+            "the application was cancelled at t=4.5s",
+        )
+        .await;
     });
 }
