@@ -152,9 +152,8 @@ fn a_client_that_disconnects_stops_every_query() {
                 Lesson::new(
                     CHAPTER,
                     format!(
-                        "the client disconnected {point}, at {}, so the controller should \
+                        "the client disconnected {point}, so the controller should \
                          answer 499 then; it answered {} at {}.",
-                        at(cancelled_at),
                         response.status,
                         at(answered_at)
                     ),

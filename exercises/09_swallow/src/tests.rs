@@ -146,10 +146,9 @@ fn a_batch_cancelled_half_way_is_not_committed() {
                 Lesson::new(
                     CHAPTER,
                     format!(
-                        "the service shut down {point}, at {}: consume_one_batch should return \
+                        "the service shut down {point}: consume_one_batch should return \
                          Err(Cancelled) then, with nothing committed; it returned {result:?} at \
                          {}, and the commits were {commits:?}.",
-                        at(cancelled_at),
                         at(returned_at)
                     ),
                 )

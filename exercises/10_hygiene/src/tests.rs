@@ -1,11 +1,17 @@
 //! The tests of exercise 10, shared by the starter, the solution and every
 //! wrong fix. Paused clock: every instant below is exact. Blocks and index
-//! refreshes happen on whole seconds; the tests act on half seconds.
+//! refreshes happen on whole seconds; the stories act on half seconds, and
+//! the sweeps stop a publish right after one of its polls, so never on a
+//! timer's instant. Whatever ends the work, the test then lets an hour pass:
+//! nothing may be written or refreshed, and no task may be left alive.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::{
+    Lesson, Probe, Timeline, at, cancel_at_every_point, drop_at_every_point, nothing_left_running,
+    paused,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -18,6 +24,41 @@ const CHAPTER_ORPHANS: &str =
 fn record(timeline: &Timeline) -> Events {
     let timeline = timeline.clone();
     Arc::new(move |event| timeline.record(event))
+}
+
+/// Events that hold `probe`, so that whatever still holds them shows up.
+fn record_holding(timeline: &Timeline, probe: &Probe) -> Events {
+    let (timeline, held) = (timeline.clone(), probe.hold());
+    Arc::new(move |event| {
+        let _ = &held;
+        timeline.record(event)
+    })
+}
+
+/// What a publish does: its render and the blocks of its save.
+const PUBLISH_WORK: &[&str] = &["block", "report-7"];
+
+/// Tasks still alive on the test's runtime (the test body is not one).
+fn tasks_alive() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// One publish for a sweep: a fresh timeline, service and request token,
+/// and the future of `publish`, which owns the service.
+fn one_publish() -> (
+    (Timeline, Probe, CancellationToken),
+    impl Future<Output = Result<(), Cancelled>>,
+) {
+    let timeline = Timeline::start();
+    let probe = Probe::new("the document service (its event callback)");
+    let service = DocumentService::new(record_holding(&timeline, &probe));
+    let request = CancellationToken::new();
+    let token = request.clone();
+    ((timeline, probe, request), async move {
+        service.publish(&report(), &token).await
+    })
 }
 
 fn report() -> Document {
@@ -106,6 +147,54 @@ fn a_cancelled_publish_stops_saving() {
         )
         .timeline(&timeline)
         .check(result == Err(Cancelled) && returned_at == cancel_at);
+        nothing_left_running(&timeline, CHAPTER_NONE, PUBLISH_WORK, &[]).await;
+
+        // The same cancel at every point of a publish: during the render as
+        // well as during the save.
+        cancel_at_every_point(
+            one_publish,
+            |(timeline, _, request)| {
+                timeline.record("client cancels the request");
+                request.cancel();
+            },
+            async |(timeline, probe, _), point, result| {
+                let cancelled_at = timeline.last("client cancels").unwrap_or_default();
+                timeline.record(format!("publish returned {result:?}"));
+                let returned_at = timeline.now();
+                Lesson::new(
+                    CHAPTER_NONE,
+                    format!(
+                        "the request was cancelled {point}, so publish should return \
+                         Err(Cancelled) then; it returned {result:?} at {}.",
+                        at(returned_at)
+                    ),
+                )
+                .ask(
+                    "Is every part of publish under the request's token, the render as well \
+                     as the save?",
+                )
+                .timeline(&timeline)
+                .check(result == Err(Cancelled) && returned_at == cancelled_at);
+                nothing_left_running(&timeline, CHAPTER_NONE, PUBLISH_WORK, &[&probe]).await;
+            },
+        )
+        .await;
+
+        // And a caller that drops publish at every point (a timeout).
+        drop_at_every_point(one_publish, async |(timeline, probe, request), point| {
+            timeline.record(format!("the caller drops publish {point}"));
+            nothing_left_running(&timeline, CHAPTER_NONE, PUBLISH_WORK, &[&probe]).await;
+            Lesson::new(
+                CHAPTER_NONE,
+                format!(
+                    "the caller dropped publish {point}, and publish cancelled the request's \
+                     token: a token it was given to listen to, not its own."
+                ),
+            )
+            .timeline(&timeline)
+            .check(!request.is_cancelled());
+        })
+        .await;
     });
 }
 
@@ -132,6 +221,7 @@ fn an_uncancelled_publish_saves_every_block() {
         .ask("The fix should change who can stop the save, not what the save does.")
         .timeline(&timeline)
         .check(result == Ok(()) && blocks == 8 && returned_at == Duration::from_secs(10));
+        nothing_left_running(&timeline, CHAPTER_NONE, PUBLISH_WORK, &[]).await;
     });
 }
 
@@ -156,6 +246,7 @@ fn shutdown_stops_the_indexer() {
                 "shutdown gives up waiting: {still_running} task(s) still running"
             )),
         }
+        let waited_until = timeline.now();
         let late = after(&timeline, shutdown_at, "index refreshed");
         Lesson::new(
             CHAPTER_ORPHANS,
@@ -171,6 +262,29 @@ fn shutdown_stops_the_indexer() {
         )
         .timeline(&timeline)
         .check(waited.is_ok() && late.is_empty());
+        Lesson::new(
+            CHAPTER_ORPHANS,
+            format!(
+                "the app shut down at t=5.5s, and the indexer had nothing to finish, but the \
+                 shutdown waited for it until {}: the indexer heard the shutdown only when \
+                 its next refresh was due.",
+                at(waited_until)
+            ),
+        )
+        .ask(
+            "Does the indexer's loop wait on the shutdown, or only look at it now and then? \
+             A token it can wait on, which the shutdown cancels, hears it at once.",
+        )
+        .timeline(&timeline)
+        .check(waited_until == shutdown_at);
+        nothing_left_running(&timeline, CHAPTER_ORPHANS, &["index refreshed"], &[]).await;
+        let alive = tasks_alive();
+        Lesson::new(
+            CHAPTER_ORPHANS,
+            format!("an hour after the shutdown, {alive} task(s) were still alive."),
+        )
+        .timeline(&timeline)
+        .check(alive == 0);
     });
 }
 
@@ -186,8 +300,8 @@ fn stopping_the_indexer_leaves_the_app_running() {
         tokio::time::sleep(stop_at).await;
         timeline.record("an admin pauses indexing: indexer.stop()");
         indexer.stop();
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        timeline.record("10 s later");
+        nothing_left_running(&timeline, CHAPTER_ORPHANS, &["index refreshed"], &[]).await;
+        timeline.record("an hour later");
 
         let late = after(&timeline, stop_at, "index refreshed");
         Lesson::new(
@@ -211,6 +325,22 @@ fn stopping_the_indexer_leaves_the_app_running() {
         )
         .timeline(&timeline)
         .check(!app.shutdown.is_cancelled());
+        let alive = tasks_alive();
+        Lesson::new(
+            CHAPTER_ORPHANS,
+            format!(
+                "the indexer was stopped at t=3.5s, its only task, but an hour later {alive} \
+                 task(s) started for it were still alive, waiting for a shutdown that may not \
+                 come for weeks: one more with every pause."
+            ),
+        )
+        .ask(
+            "Did you start a task that carries the shutdown over to the indexer's token, like \
+             .NET's `Register`? Tokens can do that themselves: which kind of token is \
+             cancelled with its parent?",
+        )
+        .timeline(&timeline)
+        .check(alive == 0);
         app.shutdown.cancel();
     });
 }
