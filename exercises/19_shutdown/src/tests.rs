@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::{Lesson, Probe, Timeline, at, nothing_left_running, paused};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until, timeout_at};
@@ -22,9 +22,15 @@ const DEADLINE: &str =
     "\"Graceful shutdown\", section \"A deadline for the drain\" (src/shutdown.md)";
 const LIFECYCLE: &str = "\"Graceful shutdown\", section \"Started and stopping\" (src/shutdown.md)";
 
+/// What counts as the service's work on the timeline.
+const WORK: &[&str] = &["sync", "GET"];
+
 /// A running service, seen from outside.
 struct Service {
     timeline: Timeline,
+    /// Rides in the events callback that `run` gets: whatever still holds
+    /// it (the worker, the server, a request) is still alive.
+    probe: Probe,
     origin: Instant,
     shutdown: CancellationToken,
     addr: SocketAddr,
@@ -45,7 +51,10 @@ impl Service {
         let origin = Instant::now();
         let (sender, mut events) = mpsc::unbounded_channel();
         let record = timeline.clone();
+        let probe = Probe::new("the events callback that run was given");
+        let held = probe.hold();
         let report: Events = Arc::new(move |event: Event| {
+            let _alive = &held;
             record.record(event.to_string());
             let _ = sender.send(event);
         });
@@ -66,6 +75,7 @@ impl Service {
         };
         Service {
             timeline,
+            probe,
             origin,
             shutdown,
             addr,
@@ -112,6 +122,12 @@ impl Service {
                 Outcome::StillRunning
             }
         }
+    }
+
+    /// After `run` returned: an hour passes, and nothing of the service may
+    /// run or hold on.
+    async fn nothing_left_running(&self) {
+        nothing_left_running(&self.timeline, FINISH, WORK, &[&self.probe]).await;
     }
 
     /// When the first event starting with `prefix` happened.
@@ -170,8 +186,8 @@ fn a_stop_between_two_syncs_ends_the_service_within_the_budget() {
         let stop = secs(20.5);
         service.stop_at(stop).await;
         let outcome = service.outcome_by(stop + DRAIN_BUDGET + secs(60.0)).await;
-        // Give anything still running three minutes to show itself.
-        sleep(Duration::from_secs(180)).await;
+        // Give anything still running an hour to show itself.
+        sleep(Duration::from_secs(3600)).await;
 
         let late = service.syncs_started_after(stop);
         if let Some((what, when)) = late.first() {
@@ -204,6 +220,7 @@ fn a_stop_between_two_syncs_ends_the_service_within_the_budget() {
         .ask("Which task was still running when the stop came, and what was it waiting for?")
         .timeline(&service.timeline)
         .check(in_time);
+        service.nothing_left_running().await;
     });
 }
 
@@ -215,7 +232,7 @@ fn a_sync_that_has_started_finishes_before_the_service_stops() {
         let stop = secs(62.5);
         service.stop_at(stop).await;
         let outcome = service.outcome_by(stop + DRAIN_BUDGET + secs(60.0)).await;
-        sleep(Duration::from_secs(180)).await;
+        sleep(Duration::from_secs(3600)).await;
 
         let finished = service.first("sync 2 finished");
         Lesson::new(
@@ -267,6 +284,7 @@ fn a_sync_that_has_started_finishes_before_the_service_stops() {
         )
         .timeline(&service.timeline)
         .check(late.is_empty());
+        service.nothing_left_running().await;
     });
 }
 
@@ -338,6 +356,7 @@ fn a_request_in_flight_gets_its_answer_before_the_service_stops() {
         .ask("Does the server still accept connections after the stop signal?")
         .timeline(&service.timeline)
         .check(late_answer.is_err());
+        service.nothing_left_running().await;
     });
 }
 
@@ -380,7 +399,7 @@ fn the_service_reports_started_stopping_and_stopped_in_order() {
         let stop = secs(30.5);
         service.stop_at(stop).await;
         let outcome = service.outcome_by(stop + DRAIN_BUDGET + secs(60.0)).await;
-        sleep(Duration::from_secs(180)).await;
+        sleep(Duration::from_secs(3600)).await;
 
         let events = service.timeline.events();
         let first = events
@@ -425,5 +444,109 @@ fn the_service_reports_started_stopping_and_stopped_in_order() {
         .ask("Is \"stopped\" reported only once every task has ended?")
         .timeline(&service.timeline)
         .check(service_events.last() == Some(&"stopped"));
+    });
+}
+
+#[test]
+fn the_syncs_keep_to_the_minute() {
+    paused(|| async {
+        let mut service = Service::start().await;
+        let stop = secs(150.5);
+        service.stop_at(stop).await;
+        let _ = service.outcome_by(stop + DRAIN_BUDGET + secs(60.0)).await;
+
+        let before_the_stop = |suffix: &str| -> Vec<Duration> {
+            service
+                .timeline
+                .events()
+                .into_iter()
+                .filter(|event| {
+                    event.what.starts_with("sync")
+                        && event.what.ends_with(suffix)
+                        && event.at < stop
+                })
+                .map(|event| event.at)
+                .collect()
+        };
+        let (started, finished) = (before_the_stop(" started"), before_the_stop(" finished"));
+        let due: Vec<Duration> = (0..3).map(|n| SYNC_EVERY * n).collect();
+        let done: Vec<Duration> = due
+            .iter()
+            .map(|start| *start + SYNC_STEP * SYNC_STEPS)
+            .collect();
+        let shown = |times: &[Duration]| {
+            let mut text: Vec<String> = times.iter().take(6).map(|time| at(*time)).collect();
+            if times.len() > 6 {
+                text.push(format!("... ({} in all)", times.len()));
+            }
+            text.join(", ")
+        };
+        Lesson::new(
+            LISTEN,
+            format!(
+                "a sync is due once a minute from the start, so before the stop at t=150.5s the \
+                 syncs should start at {} and finish at {}; they started at {} and finished at \
+                 {}.",
+                shown(&due),
+                shown(&done),
+                shown(&started),
+                shown(&finished)
+            ),
+        )
+        .ask(
+            "When does the worker's timer start counting, and how many timers does the worker \
+             make? A schedule of once a minute needs one clock, started once.",
+        )
+        .timeline(&service.timeline)
+        .check(started == due && finished == done);
+    });
+}
+
+#[test]
+fn a_stop_at_any_moment_finishes_what_started_and_nothing_more() {
+    paused(|| async {
+        // Between syncs, in the first and the last step of a sync, right
+        // after one, and just before the next is due.
+        let stops = [0.5, 2.5, 4.5, 5.5, 30.5, 59.5, 60.5, 64.5, 65.5, 119.5];
+        for stop in stops.map(secs) {
+            let mut service = Service::start().await;
+            service.stop_at(stop).await;
+            let outcome = service.outcome_by(stop + DRAIN_BUDGET + secs(60.0)).await;
+
+            let events = service.timeline.events();
+            let begun: Vec<&str> = events
+                .iter()
+                .filter(|event| event.what.ends_with(" started") && event.what.starts_with("sync"))
+                .map(|event| event.what.as_str())
+                .collect();
+            let unfinished: Vec<&str> = begun
+                .iter()
+                .copied()
+                .filter(|what| {
+                    let done = what.replace("started", "finished");
+                    !events.iter().any(|event| event.what == done)
+                })
+                .collect();
+            let late = service.syncs_started_after(stop);
+            let in_time =
+                matches!(outcome, Outcome::Returned(Ok(()), when) if when <= stop + DRAIN_BUDGET);
+            Lesson::new(
+                FINISH,
+                format!(
+                    "the stop came at {}: every sync that had started should finish, none start \
+                     after it, and run return Ok within the budget. Unfinished: {unfinished:?}; \
+                     started after the stop: {late:?}; {}.",
+                    at(stop),
+                    describe(&outcome)
+                ),
+            )
+            .ask(
+                "Only the wait for the next turn may be raced against the token. Where was the \
+                 worker at that instant, and what did the stop do to it?",
+            )
+            .timeline(&service.timeline)
+            .check(unfinished.is_empty() && late.is_empty() && in_time);
+            service.nothing_left_running().await;
+        }
     });
 }

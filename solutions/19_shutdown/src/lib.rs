@@ -179,8 +179,9 @@ async fn export(State(events): State<Events>) -> &'static str {
 }
 
 // ANCHOR: signal
-/// For `main`: cancels `shutdown` on Ctrl+C, or on SIGTERM (what `docker
-/// stop`, systemd and Kubernetes send) on Unix.
+/// For `main`: cancels `shutdown` on Ctrl+C; on Unix also on SIGTERM (what
+/// `docker stop`, systemd and Kubernetes send), on Windows also when the
+/// console window is closed or Windows shuts down.
 pub async fn cancel_on_signal(shutdown: CancellationToken) {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -198,7 +199,21 @@ pub async fn cancel_on_signal(shutdown: CancellationToken) {
             Err(_) => std::future::pending::<()>().await,
         }
     };
-    #[cfg(not(unix))]
+    // Ctrl+C above works on Windows too. Windows' SIGTERM is the console
+    // window being closed, or (for a service) the system shutting down; it
+    // ends the process a few seconds later whatever the drain budget says.
+    #[cfg(windows)]
+    let terminate = async {
+        use tokio::signal::windows::{ctrl_close, ctrl_shutdown};
+        let (Ok(mut closed), Ok(mut system_down)) = (ctrl_close(), ctrl_shutdown()) else {
+            return std::future::pending::<()>().await;
+        };
+        tokio::select! {
+            _ = closed.recv() => {}
+            _ = system_down.recv() => {}
+        }
+    };
+    #[cfg(not(any(unix, windows)))]
     let terminate = std::future::pending::<()>();
 
     tokio::select! {
