@@ -1,9 +1,10 @@
 //! The tests of exercise 04, shared by the starter, the solution and every
 //! wrong fix. Paused clock; a request is dropped the way a timeout drops it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use test_support::{Lesson, paused};
+use test_support::{Lesson, drop_at_every_point, paused};
 use tokio_test::task;
 
 use super::*;
@@ -44,7 +45,7 @@ fn a_running_request_is_counted() {
             CHAPTER,
             format!("while a request waits for its look-up, the in-flight count is {} instead of 1", in_flight.get()),
         )
-        .ask("Is the request counted while it runs? A guard bound to `_` is dropped on the spot: `let _ = ...` is not `let _guard = ...`.")
+        .ask("Is the request counted for as long as it runs, its `.await` included? A guard bound to `_` is dropped on the spot: `let _ = ...` is not `let _guard = ...`.")
         .check(in_flight.get() == 1);
 
         tokio::time::advance(LOOKUP_TIME).await;
@@ -80,5 +81,85 @@ fn a_failed_request_is_no_longer_counted() {
         )
         .ask("Does the `?` return early, past the line that takes the request off the count?")
         .check(in_flight.get() == 0);
+    });
+}
+
+/// Two requests at once: user 7 from t=0s to t=2s, user 8 from t=1s to t=3s.
+async fn two_requests(in_flight: Arc<InFlight>) {
+    let second = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        handle(&in_flight, 8).await
+    };
+    let (first, second) = tokio::join!(handle(&in_flight, 7), second);
+    assert_eq!((first.is_ok(), second.is_ok()), (true, true));
+}
+
+#[test]
+fn overlapping_requests_are_counted_one_by_one() {
+    paused(|| async {
+        let in_flight = InFlight::default();
+        let mut first = task::spawn(handle(&in_flight, 7));
+        assert!(first.poll().is_pending());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let mut second = task::spawn(handle(&in_flight, 8));
+        assert!(second.poll().is_pending());
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "at t=1s two requests wait for their look-ups, and the in-flight count is {} instead of 2",
+                in_flight.get()
+            ),
+        )
+        .check(in_flight.get() == 2);
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(first.poll().is_ready(), "the first look-up ends at t=2s");
+        drop(first);
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "at t=2s the first request succeeded while the second still waits for its look-up; \
+                 the in-flight count is {} instead of 1.",
+                in_flight.get()
+            ),
+        )
+        .ask("Does a request that succeeds take itself off the count exactly once, whatever else is running? \
+              A count that is right for one request at a time can still be wrong for two.")
+        .check(in_flight.get() == 1);
+
+        drop(second);
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "at t=2s the second request was dropped while it waited; the in-flight count is {} instead of 0",
+                in_flight.get()
+            ),
+        )
+        .check(in_flight.get() == 0);
+    });
+}
+
+#[test]
+fn requests_dropped_at_any_point_are_no_longer_counted() {
+    paused(|| async {
+        drop_at_every_point(
+            || {
+                let in_flight = Arc::new(InFlight::default());
+                (in_flight.clone(), two_requests(in_flight))
+            },
+            async |in_flight, point| {
+                Lesson::new(
+                    CHAPTER,
+                    format!(
+                        "two requests (t=0s to 2s and t=1s to 3s) were dropped {point}; \
+                         the moment the drop returned, the in-flight count was {} instead of 0.",
+                        in_flight.get()
+                    ),
+                )
+                .ask("Which of them was still counted? Wherever a request is dropped, its count must go back down in that very drop.")
+                .check(in_flight.get() == 0);
+            },
+        )
+        .await;
     });
 }
