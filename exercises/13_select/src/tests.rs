@@ -65,7 +65,10 @@ fn a_line_split_across_two_packets_arrives_whole() {
             .wait(Duration::from_millis(250))
             .read(b"kitchen 2") // t=0.5s: the first half of a line...
             .wait(Duration::from_secs(2))
-            .read(b"1.5\n") // t=2.5s: ...and the rest of it
+            // t=2.5s: ...the rest of it, a whole line, and the start of another...
+            .read(b"1.5\nporch 8.5\ngarage 1")
+            .wait(Duration::from_millis(1250))
+            .read(b"2.0\n") // t=3.75s: ...and its end
             .build();
         let connection = Recorded {
             inner: sensor,
@@ -76,21 +79,37 @@ fn a_line_split_across_two_packets_arrives_whole() {
             .expect("the scripted connection never fails");
         timeline.record(format!("receive_readings returned {readings:?}"));
 
+        let expected = ["hall 19.0", "kitchen 21.5", "porch 8.5", "garage 12.0"];
         Lesson::new(
             CHAPTER,
             format!(
                 "the line \"kitchen 21.5\" came in two packets, at t=0.5s and t=2.5s, with \
-                 keep-alives due at t=1s and t=2s in between. The readings were {readings:?} \
-                 instead of [\"hall 19.0\", \"kitchen 21.5\"]."
+                 keep-alives due at t=1s and t=2s in between; the packet at t=2.5s also held \
+                 \"porch 8.5\" and the start of \"garage 12.0\", which ended at t=3.75s. \
+                 The readings were {readings:?} instead of {expected:?}."
             ),
         )
         .ask(
             "When the keep-alive branch wins, `select!` drops the read in progress. What \
              happens to the bytes that `read_line` had already taken from the connection? \
-             Is `read_line` cancel safe, and what is?",
+             Is `read_line` cancel safe, and what is? And does each reading end where a line \
+             ends, wherever the packets end?",
         )
         .timeline(&timeline)
-        .check(readings == ["hall 19.0", "kitchen 21.5"]);
+        .check(readings == expected);
+
+        let sent = keepalive_times(&timeline);
+        Lesson::new(
+            CHAPTER_TIMERS,
+            format!(
+                "keep-alives were due at t=0s, 1s, 2s and 3s while the sensor talked (it hung \
+                 up at t=3.75s), but they went out at [{}].",
+                sent.join(", ")
+            ),
+        )
+        .ask("Is the keep-alive timer made once, before the loop, and only ticked inside it?")
+        .timeline(&timeline)
+        .check(sent == ["t=0s", "t=1s", "t=2s", "t=3s"]);
     });
 }
 
