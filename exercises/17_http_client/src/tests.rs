@@ -10,25 +10,38 @@
 //! closed connection reaching the server) the tests hold the clock still,
 //! and wait for the server to say "started" or "dropped" through a channel.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use futures_util::{StreamExt, stream};
 use test_support::http::{TestServer, hold_the_clock};
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::{Lesson, Timeline, at, nothing_left_running, paused};
 use tokio::sync::mpsc;
 
 use super::*;
 
 const CHAPTER: &str =
     "\"HTTP client calls\", section \"Three endings, three variants\" (src/http-client.md)";
+const BODY: &str =
+    "\"HTTP client calls\", section \"Dropping the call cancels it\" (src/http-client.md)";
+const NOT_YOURS: &str =
+    "\"One token type\", section \"A read-only view: child_token\" (src/token-basics.md)";
+
+/// What counts as the supplier's work on the timeline.
+const WORK: &[&str] = &["server"];
 
 /// What the supplier's server tells the test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Server {
     Started,
+    /// The first part of the body is out, and the client has read most of
+    /// it: fetch is reading the body now. The rest never comes.
+    BodyStalled,
     Dropped,
 }
 
@@ -51,6 +64,32 @@ impl Drop for HandlerGuard {
     }
 }
 
+/// The first part of the stalled price list: far more than the socket
+/// buffers hold, so the server can only send all of it to a client that
+/// reads the body.
+const FIRST_PART: usize = 9 << 20;
+
+/// `GET /prices/stalled`: answers 200 at once, sends the first part of the
+/// body, then nothing more, for ever.
+async fn stalls_in_the_body(State(supplier): State<Supplier>) -> Body {
+    supplier
+        .timeline
+        .record("server: handler started, answers 200 and starts the price list");
+    let _ = supplier.events.send(Server::Started);
+    let first = Bytes::from("apples 3\n".repeat(FIRST_PART / 9));
+    // Lives as long as the body: hyper drops it when the connection goes.
+    let guard = HandlerGuard(supplier.clone());
+    let rest = async move {
+        let _guard = guard;
+        supplier
+            .timeline
+            .record("server: the client has most of the list, the rest is slow today");
+        let _ = supplier.events.send(Server::BodyStalled);
+        std::future::pending::<Result<Bytes, Infallible>>().await
+    };
+    Body::from_stream(stream::once(async { Ok::<_, Infallible>(first) }).chain(stream::once(rest)))
+}
+
 /// `GET /prices/slow`: starts, then never answers.
 async fn never_answers(State(supplier): State<Supplier>) -> &'static str {
     let _guard = HandlerGuard(supplier.clone());
@@ -71,6 +110,7 @@ async fn supplier_server(timeline: &Timeline) -> (TestServer, mpsc::UnboundedRec
     let router = Router::new()
         .route("/prices", get(|| async { "apples 3\npears 4\n" }))
         .route("/prices/slow", get(never_answers))
+        .route("/prices/stalled", get(stalls_in_the_body))
         .route(
             "/prices/broken",
             get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "database is down") }),
@@ -96,6 +136,7 @@ async fn next(events: &mut mpsc::UnboundedReceiver<Server>, wanted: Server) -> b
 
 fn describe(result: &Result<String, FetchError>) -> String {
     match result {
+        Ok(body) if body.len() > 100 => format!("Ok({} bytes)", body.len()),
         Ok(body) => format!("Ok({body:?})"),
         Err(FetchError::Http(error)) => {
             // reqwest's message names the URL; the cause is in its sources.
@@ -159,6 +200,8 @@ fn a_slow_supplier_times_out_at_exactly_the_limit() {
         .ask("Is the request still running somewhere, on a task nobody stopped?")
         .timeline(&timeline)
         .check(dropped && timeline.last("server: the handler is dropped") == Some(returned));
+        nothing_left_running(&timeline, CHAPTER, WORK, &[]).await;
+        the_callers_token_is_untouched(&timeline, &token, "timed out");
     });
 }
 
@@ -232,7 +275,150 @@ fn a_cancel_stops_the_request_on_the_server_too() {
         )
         .timeline(&timeline)
         .check(dropped && dropped_at == Some(cancel_at));
+        nothing_left_running(&timeline, CHAPTER, WORK, &[]).await;
     });
+}
+
+/// Starts `fetch` on `/prices/stalled`; once the server says the client is
+/// reading the body, waits `after` and cancels the token if `cancel`.
+/// Returns what fetch returned, when, and when the server let go.
+async fn fetch_a_stalled_body(
+    timeline: &Timeline,
+    token: &CancellationToken,
+    cancel_after: Option<Duration>,
+) -> (Result<String, FetchError>, Duration, Option<Duration>) {
+    let (server, mut events) = supplier_server(timeline).await;
+    let client = Client::new();
+    timeline.record("fetch starts");
+    let fetching = async {
+        // At most a virtual minute past the limit: a fetch that hears
+        // neither its token nor its limit would wait for ever.
+        let url = server.url("/prices/stalled");
+        let call = tokio::time::timeout(
+            FETCH_LIMIT + Duration::from_secs(60),
+            fetch(&client, &url, token),
+        );
+        let result = match call.await {
+            Ok(result) => result,
+            Err(_) => Lesson::new(
+                BODY,
+                "the supplier sent its headers and part of the body, then nothing; a minute \
+                 past its 10 s limit, fetch had still not returned.",
+            )
+            .ask("Does the time limit cover the whole call, the body included?")
+            .timeline(timeline)
+            .fail(),
+        };
+        timeline.record(format!("fetch returned {}", describe(&result)));
+        (result, timeline.now())
+    };
+    // The clock stands still until the client is reading the body.
+    let hold = hold_the_clock();
+    let user = async {
+        let stalled = next(&mut events, Server::BodyStalled).await;
+        drop(hold);
+        if let (true, Some(after)) = (stalled, cancel_after) {
+            tokio::time::sleep(after).await;
+            timeline.record("the user cancels the token");
+            token.cancel();
+        }
+    };
+    let ((result, returned), ()) = tokio::join!(fetching, user);
+    // The clock stands still until the server has seen the request go.
+    let hold = hold_the_clock();
+    let dropped = next(&mut events, Server::Dropped).await;
+    drop(hold);
+    let dropped_at = timeline
+        .last("server: the handler is dropped")
+        .filter(|_| dropped);
+    (result, returned, dropped_at)
+}
+
+#[test]
+fn a_cancel_during_the_body_stops_the_download() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let token = CancellationToken::new();
+        let cancel_at = Duration::from_secs(2);
+        let (result, returned, dropped_at) =
+            fetch_a_stalled_body(&timeline, &token, Some(cancel_at)).await;
+        Lesson::new(
+            BODY,
+            format!(
+                "the supplier answered 200 at once and sent part of the price list; the user \
+                 cancelled at t=2s, while fetch was reading the body. fetch should return \
+                 Err(Cancelled) at once, but returned {} at {}",
+                describe(&result),
+                at(returned)
+            ),
+        )
+        .ask(
+            "The headers are in: is the rest of the call still raced against the token? \
+             Reading the body is part of the call, and it can take as long as the server likes.",
+        )
+        .timeline(&timeline)
+        .check(matches!(result, Err(FetchError::Cancelled)) && returned == cancel_at);
+        Lesson::new(
+            BODY,
+            format!(
+                "fetch returned at {}, but the server let go of the download {}",
+                at(returned),
+                dropped_at.map_or("never".to_owned(), |when| format!("at {}", at(when)))
+            ),
+        )
+        .ask("Is the response (and its connection) dropped when fetch returns?")
+        .timeline(&timeline)
+        .check(dropped_at == Some(returned));
+        nothing_left_running(&timeline, BODY, WORK, &[]).await;
+    });
+}
+
+#[test]
+fn a_stalled_body_times_out_at_exactly_the_limit() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let token = CancellationToken::new();
+        let (result, returned, dropped_at) = fetch_a_stalled_body(&timeline, &token, None).await;
+        Lesson::new(
+            BODY,
+            format!(
+                "the supplier answered 200 at once, sent part of the price list and then nothing; \
+                 fetch should return Err(Timeout) at t=10s, but returned {} at {}",
+                describe(&result),
+                at(returned)
+            ),
+        )
+        .ask("`FETCH_LIMIT` is from connecting to the last byte. Does your limit end with the headers?")
+        .timeline(&timeline)
+        .check(matches!(result, Err(FetchError::Timeout)) && returned == FETCH_LIMIT);
+        Lesson::new(
+            BODY,
+            format!(
+                "fetch gave up at {}, but the server let go of the download {}",
+                at(returned),
+                dropped_at.map_or("never".to_owned(), |when| format!("at {}", at(when)))
+            ),
+        )
+        .timeline(&timeline)
+        .check(dropped_at == Some(returned));
+        nothing_left_running(&timeline, BODY, WORK, &[]).await;
+        the_callers_token_is_untouched(&timeline, &token, "timed out");
+    });
+}
+
+/// However fetch ended, the token is the caller's: fetch may listen to it,
+/// never cancel it (the caller may be using it for other work).
+fn the_callers_token_is_untouched(timeline: &Timeline, token: &CancellationToken, how: &str) {
+    Lesson::new(
+        NOT_YOURS,
+        format!(
+            "nobody cancelled the caller's token, and fetch {how}; yet afterwards the token is \
+             cancelled, and with it everything else the caller runs under it."
+        ),
+    )
+    .ask("Whose token is it? A guard or a timer that cancels the caller's token reaches far beyond fetch.")
+    .timeline(timeline)
+    .check(!token.is_cancelled());
 }
 
 #[test]
@@ -266,6 +452,8 @@ fn a_server_error_is_an_http_error() {
         )
         .timeline(&timeline)
         .check(status == Some(StatusCode::INTERNAL_SERVER_ERROR));
+        nothing_left_running(&timeline, CHAPTER, WORK, &[]).await;
+        the_callers_token_is_untouched(&timeline, &token, "failed with a 500");
     });
 }
 
@@ -292,5 +480,7 @@ fn a_good_answer_is_returned_whole() {
         )
         .timeline(&timeline)
         .check(matches!(&result, Ok(body) if body == "apples 3\npears 4\n"));
+        nothing_left_running(&timeline, CHAPTER, WORK, &[]).await;
+        the_callers_token_is_untouched(&timeline, &token, "returned the price list");
     });
 }
