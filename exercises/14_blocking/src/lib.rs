@@ -7,13 +7,13 @@
 //! computing its Adler-32 checksum. A backup can be hundreds of gigabytes,
 //! and the read is a blocking `std::io::Read`, so the work runs on tokio's
 //! blocking thread pool (`spawn_blocking`), the way .NET code would use
-//! `Task.Run` for it. The user can cancel a verification from the UI: that
-//! cancels `token`.
+//! `Task.Run` for it. The user can cancel a verification from the UI (that
+//! cancels `token`), and a caller can drop its future (a timeout).
 //!
 //! The code below returns `Cancelled` the moment the token is cancelled, and
 //! looks finished. But the thread underneath goes on reading and summing the
-//! whole backup, holding a storage connection and a core for hours. Make a
-//! cancelled verification stop reading: at most 64 KiB after the cancel.
+//! whole backup, holding a storage connection and a core for hours. Make both
+//! ways of stopping stop the reading: at most 64 KiB after the stop.
 
 use std::io::{self, Read};
 

@@ -5,8 +5,9 @@
 //! never wait on time: the clock of the story is the byte count. The test's
 //! backup is a reader that never ends. When the checksum reaches 1.25 MiB
 //! (after its first progress report), the reader holds the thread still
-//! until the test has cancelled the token, then counts every byte read after
-//! the cancel. A thread that keeps reading is cut off by the reader after
+//! until the test has stopped the checksum (one test cancels the token, the
+//! other drops the future), then counts every byte read after the stop. Every
+//! way out must leave the caller's token as it was. A thread that keeps reading is cut off by the reader after
 //! 8 MiB, so a failing solution fails at once with a story, instead of
 //! spinning. The waits have a safety limit that only a failing solution ever
 //! reaches, and the runtime is a current-thread one, so an async loop that
@@ -28,6 +29,7 @@ use super::*;
 
 const CHAPTER: &str =
     "\"Blocking and CPU-bound work\", section \"Blocking code checks the token\" (src/blocking.md)";
+const CHAPTER_CHILD: &str = "\"Token hygiene\", section \"Children, not orphans\" (src/hygiene.md)";
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -120,44 +122,123 @@ fn kib(bytes: u64) -> String {
     format!("{} KiB", bytes / KIB)
 }
 
+/// The test's side of an endless backup being checksummed.
+struct Rig {
+    /// Fires when the checksum reaches 1.25 MiB; the reader then holds the
+    /// thread still.
+    at_cancel_point: oneshot::Receiver<()>,
+    /// Lets the held thread go on.
+    release: std_mpsc::Sender<()>,
+    /// Fires when the thread lets go of the backup (it ended).
+    closed: oneshot::Receiver<()>,
+    after_cancel: Arc<AtomicU64>,
+    progress: mpsc::UnboundedReceiver<u64>,
+}
+
+/// Starts the checksum of an endless backup under `token`; returns its
+/// future, not yet polled, and the test's side of it.
+fn start(token: CancellationToken) -> (impl Future<Output = Result<u32, VerifyError>>, Rig) {
+    let (at_cancel_point_tx, at_cancel_point) = oneshot::channel();
+    let (release, cancelled_rx) = std_mpsc::channel();
+    let (closed_tx, closed) = oneshot::channel::<()>();
+    let after_cancel = Arc::new(AtomicU64::new(0));
+    let backup = EndlessBackup {
+        position: 0,
+        at_cancel_point: Some(at_cancel_point_tx),
+        cancelled: cancelled_rx,
+        after_cancel: after_cancel.clone(),
+        past_the_cancel: false,
+        _closed: closed_tx,
+    };
+    let (progress_tx, progress) = mpsc::unbounded_channel();
+    let verification = checksum_backup(backup, token, move |bytes| {
+        let _ = progress_tx.send(bytes);
+    });
+    let rig = Rig {
+        at_cancel_point,
+        release,
+        closed,
+        after_cancel,
+        progress,
+    };
+    (verification, rig)
+}
+
+/// Waits until the checksum has sent its first progress report and reached
+/// 1.25 MiB, where its thread is held still.
+async fn wait_for_the_cancel_point(rig: &mut Rig) {
+    let first = tokio::time::timeout(SAFETY, rig.progress.recv()).await;
+    Lesson::new(
+        CHAPTER,
+        "the checksum sent no progress report for its first MiB",
+    )
+    .ask("Does the checksum still report its progress after every MiB?")
+    .check(matches!(first, Ok(Some(_))));
+    let reached = tokio::time::timeout(SAFETY, &mut rig.at_cancel_point).await;
+    Lesson::new(
+        CHAPTER,
+        "the checksum stopped reading before 1.25 MiB, though nobody cancelled it",
+    )
+    .check(matches!(reached, Ok(Ok(()))));
+}
+
+/// After the stop at 1.25 MiB: the thread must let go of the backup, having
+/// read at most 64 KiB more.
+async fn check_the_thread_stopped(rig: Rig, stopped: &str, question: &str) {
+    let ended = tokio::time::timeout(SAFETY, rig.closed).await.is_ok();
+    let after = rig.after_cancel.load(Ordering::SeqCst);
+    let how_it_ended = if after >= CUT_OFF {
+        "and was still reading when the test cut the backup off".to_owned()
+    } else if !ended {
+        format!("and still held the backup {} s later", SAFETY.as_secs())
+    } else {
+        "before it stopped".to_owned()
+    };
+    Lesson::new(
+        CHAPTER,
+        format!(
+            "the test {stopped} when the checksum was at 1.25 MiB (after its first progress \
+             report). But its thread read {} more, {how_it_ended}. At most {} may be read \
+             after that.",
+            kib(after),
+            kib(ALLOWED_AFTER_CANCEL)
+        ),
+    )
+    .ask(question)
+    .check(ended && after <= ALLOWED_AFTER_CANCEL);
+}
+
+/// The caller's token is the caller's: checksum_backup may listen to it,
+/// never cancel it.
+fn check_the_token_was_left_alone(token: &CancellationToken, what_happened: &str) {
+    Lesson::new(
+        CHAPTER_CHILD,
+        format!(
+            "{what_happened}, and afterwards the caller's token was cancelled, though nobody \
+             cancelled it: everything else the caller runs under that token (the rest of the \
+             backup job, the other verifications) now stops too."
+        ),
+    )
+    .ask(
+        "Which token does the drop guard cancel? A clone of a token is the same token. Which \
+         kind of token is cancelled with the caller's, but never the other way round?",
+    )
+    .check(!token.is_cancelled());
+}
+
 #[test]
 fn a_cancelled_checksum_stops_reading_within_64_kib() {
     on_real_threads(|| async {
         let token = CancellationToken::new();
-        let (at_cancel_point_tx, at_cancel_point) = oneshot::channel();
-        let (cancelled, cancelled_rx) = std_mpsc::channel();
-        let (closed_tx, closed) = oneshot::channel::<()>();
-        let after_cancel = Arc::new(AtomicU64::new(0));
-        let backup = EndlessBackup {
-            position: 0,
-            at_cancel_point: Some(at_cancel_point_tx),
-            cancelled: cancelled_rx,
-            after_cancel: after_cancel.clone(),
-            past_the_cancel: false,
-            _closed: closed_tx,
-        };
-        let (progress_tx, mut progress) = mpsc::unbounded_channel();
-        let verification = tokio::spawn(checksum_backup(backup, token.clone(), move |bytes| {
-            let _ = progress_tx.send(bytes);
-        }));
-
-        let first = tokio::time::timeout(SAFETY, progress.recv()).await;
-        Lesson::new(
-            CHAPTER,
-            "the checksum sent no progress report for its first MiB",
-        )
-        .ask("Does the checksum still report its progress after every MiB?")
-        .check(matches!(first, Ok(Some(_))));
-        let reached = tokio::time::timeout(SAFETY, at_cancel_point).await;
-        Lesson::new(
-            CHAPTER,
-            "the checksum stopped reading before 1.25 MiB, though nobody cancelled it",
-        )
-        .check(matches!(reached, Ok(Ok(()))));
+        let (verification, mut rig) = start(token.clone());
+        let verification = tokio::spawn(verification);
+        wait_for_the_cancel_point(&mut rig).await;
 
         // The checksum is at 1.25 MiB, and its thread is held still: cancel.
         token.cancel();
-        cancelled.send(()).expect("the backup is still being read");
+        rig.release
+            .send(())
+            .expect("the backup is still being read");
 
         let outcome = tokio::time::timeout(SAFETY, verification).await;
         Lesson::new(
@@ -175,32 +256,47 @@ fn a_cancelled_checksum_stops_reading_within_64_kib() {
         .ask("Does checksum_backup return once its thread has seen the cancel?")
         .check(matches!(outcome, Ok(Ok(Err(VerifyError::Cancelled)))));
 
-        // The thread lets go of the backup when it ends.
-        let ended = tokio::time::timeout(SAFETY, closed).await.is_ok();
-        let after = after_cancel.load(Ordering::SeqCst);
-        let how_it_ended = if after >= CUT_OFF {
-            "and was still reading when the test cut the backup off".to_owned()
-        } else if !ended {
-            format!("and still held the backup {} s later", SAFETY.as_secs())
-        } else {
-            "before it stopped".to_owned()
-        };
-        Lesson::new(
-            CHAPTER,
-            format!(
-                "the test cancelled the token when the checksum was at 1.25 MiB (after its first \
-                 progress report), and checksum_backup returned Cancelled. But its thread read \
-                 {} more, {how_it_ended}. At most {} may be read after a cancel.",
-                kib(after),
-                kib(ALLOWED_AFTER_CANCEL)
-            ),
-        )
-        .ask(
+        check_the_thread_stopped(
+            rig,
+            "cancelled the token, and checksum_backup returned Cancelled,",
             "Nothing can abort or drop code that runs on a blocking thread: dropping its \
              JoinHandle, `abort()` or a `select!` only stop the waiting. Does the loop on the \
              thread itself look at the token, often enough?",
         )
-        .check(ended && after <= ALLOWED_AFTER_CANCEL);
+        .await;
+    });
+}
+
+#[test]
+fn dropping_the_checksum_stops_reading_within_64_kib() {
+    on_real_threads(|| async {
+        let token = CancellationToken::new();
+        let (verification, mut rig) = start(token.clone());
+        let verification = tokio::spawn(verification);
+        wait_for_the_cancel_point(&mut rig).await;
+
+        // The checksum is at 1.25 MiB, and its thread is held still: the
+        // caller gives up (a timeout, a client that left) and drops the
+        // future. Awaiting the aborted task returns once it is dropped.
+        verification.abort();
+        let dropped = verification.await;
+        assert!(
+            dropped.is_err_and(|error| error.is_cancelled()),
+            "the aborted verification should have been dropped"
+        );
+        rig.release
+            .send(())
+            .expect("the backup is still being read");
+
+        check_the_thread_stopped(
+            rig,
+            "dropped checksum_backup's future (nobody cancelled the token)",
+            "Who tells the thread to stop when the future that waits for it is dropped? \
+             Nothing runs after the `.await` it was dropped at; what runs when a value is \
+             dropped?",
+        )
+        .await;
+        check_the_token_was_left_alone(&token, "the caller dropped checksum_backup");
     });
 }
 
@@ -210,15 +306,12 @@ fn a_whole_backup_gets_its_checksum() {
         let backup: Vec<u8> = (0..3 * MIB + 1000).map(byte_at).collect();
         let expected = reference_adler32(&backup);
         let (progress_tx, mut progress) = mpsc::unbounded_channel();
+        let token = CancellationToken::new();
         let outcome = tokio::time::timeout(
             SAFETY,
-            checksum_backup(
-                Cursor::new(backup),
-                CancellationToken::new(),
-                move |bytes| {
-                    let _ = progress_tx.send(bytes);
-                },
-            ),
+            checksum_backup(Cursor::new(backup), token.clone(), move |bytes| {
+                let _ = progress_tx.send(bytes);
+            }),
         )
         .await;
         let result = match outcome {
@@ -244,5 +337,6 @@ fn a_whole_backup_gets_its_checksum() {
             format!("a 3 MiB backup should give 3 progress reports, but it gave {reports}"),
         )
         .check(reports == 3);
+        check_the_token_was_left_alone(&token, "a 3 MiB backup got its checksum");
     });
 }
