@@ -16,6 +16,7 @@
 //! deadline lands somewhere else. Make an extension move the deadline by
 //! exactly the time granted.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -42,11 +43,14 @@ impl Priority {
     }
 }
 
-/// An uploaded document. A stand-in: converting it takes `conversion_time`.
-#[derive(Debug, Clone)]
+/// An uploaded document. A stand-in: converting it takes `conversion_time`,
+/// and `on_written` hears the PDF's name once a conversion has written it
+/// (the tests record it).
+#[derive(Clone)]
 pub struct Document {
     pub name: String,
     pub conversion_time: Duration,
+    pub on_written: Arc<dyn Fn(&str) + Send + Sync>,
 }
 
 /// The converted document.
@@ -65,9 +69,9 @@ pub enum JobError {
 /// The conversion itself. It knows nothing about deadlines.
 async fn convert(document: &Document) -> Pdf {
     tokio::time::sleep(document.conversion_time).await;
-    Pdf {
-        name: format!("{}.pdf", document.name),
-    }
+    let name = format!("{}.pdf", document.name);
+    (document.on_written)(&name);
+    Pdf { name }
 }
 
 /// Converts `document`, giving up when its deadline passes. Every message on

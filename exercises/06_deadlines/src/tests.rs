@@ -3,9 +3,12 @@
 //! instants. Deadlines, grants and conversions are chosen so that no two
 //! timers ever fire at the same instant.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, paused};
+use test_support::{
+    Lesson, Probe, Timeline, at, drop_at_every_point, nothing_left_running, paused,
+};
 use tokio::sync::mpsc;
 
 use super::*;
@@ -24,15 +27,24 @@ fn describe(result: &Result<Pdf, JobError>) -> String {
     }
 }
 
-/// Converts a document that needs `needs` of work. A support agent grants
-/// each `(when, extra)` of `grants`. Gives the result and when it came.
-async fn convert_with_grants(
-    timeline: &Timeline,
-    needs: Duration,
-    priority: Priority,
-    grants: &[(Duration, Duration)],
-) -> (Result<Pdf, JobError>, Duration) {
-    let (agent, mut extensions) = mpsc::channel(8);
+/// A document that needs `needs` of work; the converter records on the
+/// timeline when it writes the PDF, and holds `probe` while it has it.
+fn document(timeline: &Timeline, probe: &Probe, needs: Duration) -> Document {
+    let (timeline, held) = (timeline.clone(), probe.hold());
+    Document {
+        name: "contract".to_owned(),
+        conversion_time: needs,
+        on_written: Arc::new(move |pdf| {
+            let _alive = &held;
+            timeline.record(format!("{pdf} written"));
+        }),
+    }
+}
+
+/// A support agent that grants each `(when, extra)` of `grants`, counted
+/// from now, on the channel it returns.
+fn support_agent(timeline: &Timeline, grants: &[(Duration, Duration)]) -> mpsc::Receiver<Duration> {
+    let (agent, extensions) = mpsc::channel(8);
     let agent_timeline = timeline.clone();
     let grants = grants.to_vec();
     let start = tokio::time::Instant::now();
@@ -45,11 +57,21 @@ async fn convert_with_grants(
             }
         }
     });
+    extensions
+}
 
-    let document = Document {
-        name: "contract".to_owned(),
-        conversion_time: needs,
-    };
+/// Converts a document that needs `needs` of work. A support agent grants
+/// each `(when, extra)` of `grants`. Gives the result, when it came, and the
+/// probe that rode in the document.
+async fn convert_with_grants(
+    timeline: &Timeline,
+    needs: Duration,
+    priority: Priority,
+    grants: &[(Duration, Duration)],
+) -> (Result<Pdf, JobError>, Duration, Probe) {
+    let probe = Probe::new("the document being converted");
+    let mut extensions = support_agent(timeline, grants);
+    let document = document(timeline, &probe, needs);
     timeline.record(format!(
         "{priority:?} conversion starts: it needs {}s, its budget is {}s",
         needs.as_secs(),
@@ -57,7 +79,13 @@ async fn convert_with_grants(
     ));
     let result = run_conversion(&document, priority, &mut extensions).await;
     timeline.record(format!("conversion returned {}", describe(&result)));
-    (result, timeline.now())
+    (result, timeline.now(), probe)
+}
+
+/// However the conversion ended: an hour later, no PDF was written for
+/// nobody, and nothing holds the document any more.
+async fn nothing_left(timeline: &Timeline, probe: &Probe) {
+    nothing_left_running(timeline, CHAPTER, &["contract.pdf"], &[probe]).await;
 }
 
 /// The question to ask, from the symptom: a deadline that did not move at
@@ -77,7 +105,7 @@ fn question(returned: Duration, original: Duration) -> &'static str {
 fn without_an_extension_a_normal_job_stops_at_exactly_10s() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (result, returned) =
+        let (result, returned, probe) =
             convert_with_grants(&timeline, secs(20), Priority::Normal, &[]).await;
         Lesson::new(
             CHAPTER,
@@ -91,6 +119,7 @@ fn without_an_extension_a_normal_job_stops_at_exactly_10s() {
         .ask("With nobody granting extra time, the deadline is simply the budget. Is it still there?")
         .timeline(&timeline)
         .check(result == Err(JobError::DeadlineExceeded) && returned == NORMAL_BUDGET);
+        nothing_left(&timeline, &probe).await;
     });
 }
 
@@ -98,7 +127,7 @@ fn without_an_extension_a_normal_job_stops_at_exactly_10s() {
 fn a_priority_job_gets_30s() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (result, returned) =
+        let (result, returned, probe) =
             convert_with_grants(&timeline, secs(35), Priority::High, &[]).await;
         Lesson::new(
             CHAPTER,
@@ -112,6 +141,7 @@ fn a_priority_job_gets_30s() {
         .ask("Does the first deadline come from the job's priority?")
         .timeline(&timeline)
         .check(result == Err(JobError::DeadlineExceeded) && returned == PRIORITY_BUDGET);
+        nothing_left(&timeline, &probe).await;
     });
 }
 
@@ -119,7 +149,7 @@ fn a_priority_job_gets_30s() {
 fn an_extension_at_8s_lets_a_20s_job_finish() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (result, returned) = convert_with_grants(
+        let (result, returned, probe) = convert_with_grants(
             &timeline,
             secs(20),
             Priority::Normal,
@@ -144,6 +174,7 @@ fn an_extension_at_8s_lets_a_20s_job_finish() {
                 })
                 && returned == secs(20),
         );
+        nothing_left(&timeline, &probe).await;
     });
 }
 
@@ -151,7 +182,7 @@ fn an_extension_at_8s_lets_a_20s_job_finish() {
 fn an_extension_moves_the_deadline_instead_of_restarting_the_clock() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (result, returned) =
+        let (result, returned, probe) =
             convert_with_grants(&timeline, secs(30), Priority::Normal, &[(secs(8), secs(5))]).await;
         Lesson::new(
             CHAPTER,
@@ -165,6 +196,7 @@ fn an_extension_moves_the_deadline_instead_of_restarting_the_clock() {
         .ask(question(returned, NORMAL_BUDGET))
         .timeline(&timeline)
         .check(result == Err(JobError::DeadlineExceeded) && returned == secs(15));
+        nothing_left(&timeline, &probe).await;
     });
 }
 
@@ -172,7 +204,7 @@ fn an_extension_moves_the_deadline_instead_of_restarting_the_clock() {
 fn two_extensions_add_up() {
     paused(|| async {
         let timeline = Timeline::start();
-        let (result, returned) = convert_with_grants(
+        let (result, returned, probe) = convert_with_grants(
             &timeline,
             secs(30),
             Priority::Normal,
@@ -194,5 +226,41 @@ fn two_extensions_add_up() {
         ))
         .timeline(&timeline)
         .check(result == Err(JobError::DeadlineExceeded) && returned == secs(20));
+        nothing_left(&timeline, &probe).await;
+    });
+}
+
+#[test]
+fn a_conversion_dropped_at_any_point_writes_nothing_later() {
+    paused(|| async {
+        drop_at_every_point(
+            || {
+                let timeline = Timeline::start();
+                let probe = Probe::new("the document being converted");
+                let mut extensions = support_agent(&timeline, &[(secs(8), secs(5))]);
+                let document = document(&timeline, &probe, secs(20));
+                let conversion = async move {
+                    run_conversion(&document, Priority::High, &mut extensions).await
+                };
+                ((timeline, probe), conversion)
+            },
+            async |(timeline, probe), point| {
+                timeline.record(format!("the customer cancels the upload: the conversion is dropped {point}"));
+                tokio::time::sleep(secs(60)).await;
+                let late = timeline.after(point.at, "contract.pdf");
+                Lesson::new(
+                    CHAPTER,
+                    format!(
+                        "a priority conversion of 20 s was dropped {point}, yet the PDF was written at {}, for nobody.",
+                        late.first().map_or("-".to_owned(), |written| at(written.at))
+                    ),
+                )
+                .ask("Dropping `run_conversion` should stop the conversion with it. Is the work inside the future you race against the deadline, or on a task of its own?")
+                .timeline(&timeline)
+                .check(late.is_empty());
+                nothing_left(&timeline, &probe).await;
+            },
+        )
+        .await;
     });
 }

@@ -15,6 +15,7 @@
 //! once the agent's side of the channel is gone), that branch is switched off
 //! for the rest of that `select!`, and the other two go on racing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -41,11 +42,14 @@ impl Priority {
     }
 }
 
-/// An uploaded document. A stand-in: converting it takes `conversion_time`.
-#[derive(Debug, Clone)]
+/// An uploaded document. A stand-in: converting it takes `conversion_time`,
+/// and `on_written` hears the PDF's name once a conversion has written it
+/// (the tests record it).
+#[derive(Clone)]
 pub struct Document {
     pub name: String,
     pub conversion_time: Duration,
+    pub on_written: Arc<dyn Fn(&str) + Send + Sync>,
 }
 
 /// The converted document.
@@ -64,9 +68,9 @@ pub enum JobError {
 /// The conversion itself. It knows nothing about deadlines.
 async fn convert(document: &Document) -> Pdf {
     tokio::time::sleep(document.conversion_time).await;
-    Pdf {
-        name: format!("{}.pdf", document.name),
-    }
+    let name = format!("{}.pdf", document.name);
+    (document.on_written)(&name);
+    Pdf { name }
 }
 
 // ANCHOR: run_conversion
