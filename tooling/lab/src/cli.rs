@@ -81,7 +81,7 @@ pub enum Command {
     },
     /// Maintainers: time edit-then-test for every exercise (target/lab/bench-results.md)
     Bench,
-    /// Maintainers: rewrite the generated pages (the mistakes page, README's command list)
+    /// Maintainers: rewrite what is generated (the mistakes page, README's command list, the shipped starters)
     GenDocs,
     /// Maintainers: the whole test suite (fmt, clippy, cargo test, verify, check-book)
     TestAll,

@@ -3,15 +3,15 @@
 //! Only `reset` writes into `exercises/`, and only after saving the
 //! learner's version under `.lab/backups/`.
 
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use diffy::DiffOptions;
 
 use crate::cargo::{self, TestRun};
 use crate::course::{Course, Exercise};
-use crate::files::{copy_dir, read, write};
+use crate::files::{copy_dir, read, write, write_if_changed};
 use crate::progress::Progress;
 
 /// Prints every exercise with its chapter and status; marks `current`.
@@ -186,23 +186,39 @@ pub fn hint(course: &Course, exercise: &Exercise) -> Result<()> {
     progress.save(&course.root)
 }
 
-/// Puts the starter back from the course's git history (`HEAD`), after
-/// saving the learner's `src/` under `.lab/backups/<dir>-<seconds>/`.
+/// Where the starter is kept as shipped, for `reset`: a copy under
+/// `tooling/lab/starters/`, written by `cargo lab gen-docs` and checked by a
+/// test. Not git: a learner who commits their work (many do) would get their
+/// own code back from `HEAD`, and a copy of the course without `.git` (a
+/// student edition, a zip) could not be reset at all.
+pub fn shipped_starter(course: &Course, exercise: &Exercise) -> PathBuf {
+    course
+        .root
+        .join("tooling/lab/starters")
+        .join(&exercise.dir)
+        .join("lib.rs")
+}
+
+/// Writes every exercise's shipped starter (maintainers, `gen-docs`).
+pub fn write_shipped_starters(course: &Course) -> Result<()> {
+    for exercise in &course.exercises {
+        let starter = fs_err::read(exercise.starter_dir(&course.root).join("src/lib.rs"))?;
+        write_if_changed(&shipped_starter(course, exercise), starter)?;
+    }
+    Ok(())
+}
+
+/// Puts the starter back as shipped, after saving the learner's `src/`
+/// under `.lab/backups/<dir>-<seconds>/`.
 pub fn reset(course: &Course, exercise: &Exercise) -> Result<()> {
     let src = exercise.starter_dir(&course.root).join("src");
-    let relative = format!("exercises/{}/src/lib.rs", exercise.dir);
-    let output = Command::new("git")
-        .current_dir(&course.root)
-        .args(["show", &format!("HEAD:{relative}")])
-        .output()
-        .context("reset needs git to find the starter")?;
-    if !output.status.success() {
-        bail!(
-            "cannot find the starter of `{}` in git ({}). Nothing was changed.",
-            exercise.name,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
+    let shipped = shipped_starter(course, exercise);
+    let starter = fs_err::read(&shipped).with_context(|| {
+        format!(
+            "the starter of `{}` as shipped is missing. Nothing was changed.",
+            exercise.name
+        )
+    })?;
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -211,7 +227,7 @@ pub fn reset(course: &Course, exercise: &Exercise) -> Result<()> {
         .join(".lab/backups")
         .join(format!("{}-{seconds}", exercise.dir));
     copy_dir(&src, &backup)?;
-    write(&src.join("lib.rs"), &output.stdout)?;
+    write(&src.join("lib.rs"), starter)?;
     let mut progress = Progress::load(&course.root)?;
     progress.mark_unsolved(&exercise.name);
     progress.save(&course.root)?;
@@ -226,6 +242,22 @@ pub fn reset(course: &Course, exercise: &Exercise) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::root;
+
+    #[test]
+    fn the_shipped_starters_are_the_starters() {
+        let course = Course::load(&root()).unwrap();
+        for exercise in &course.exercises {
+            let starter =
+                fs_err::read(exercise.starter_dir(&course.root).join("src/lib.rs")).unwrap();
+            let shipped = fs_err::read(shipped_starter(&course, exercise)).unwrap_or_default();
+            assert!(
+                starter == shipped,
+                "tooling/lab/starters/{}/lib.rs is not the starter: run `cargo lab gen-docs` and commit it",
+                exercise.dir
+            );
+        }
+    }
 
     #[test]
     fn the_first_compile_error_is_found() {

@@ -114,6 +114,8 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
         Some(Command::GenDocs) => {
             instructor_docs::write_page(course)?;
             println!("wrote {}", instructor_docs::path(course).display());
+            learner::write_shipped_starters(course)?;
+            println!("wrote the shipped starters in tooling/lab/starters/ (what `reset` restores)");
             let readme = course.root.join("README.md");
             let text = read(&readme)?;
             let updated = with_command_list(&text, &command_list())

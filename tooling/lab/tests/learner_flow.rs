@@ -51,7 +51,11 @@ impl ScratchCourse {
             &root.join("solutions/01_why/wrong_fixes"),
         )
         .unwrap();
-        for file in ["course.toml", "src/SUMMARY.md"] {
+        for file in [
+            "course.toml",
+            "src/SUMMARY.md",
+            "tooling/lab/starters/01_why/lib.rs",
+        ] {
             write(&root.join(file), fs::read(course.join(file)).unwrap()).unwrap();
         }
         fs::write(root.join(".gitignore"), "/.lab\n/target\n").unwrap();
@@ -351,4 +355,49 @@ fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
         report.contains("1/1 starters fail, 1/1 solutions pass, 1/1 wrong fixes rejected"),
         "{report}"
     );
+}
+
+#[test]
+fn reset_restores_the_starter_as_shipped_after_a_commit_and_without_git() {
+    let course = ScratchCourse::new("reset-shipped");
+    let shipped = fs::read(course.starter()).unwrap();
+    // Many learners commit their work: `reset` must not hand it back.
+    fs::write(course.starter(), "// my committed attempt\n").unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .current_dir(&course.root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["commit", "-qam", "my work"]);
+    let output = course.run(&["reset", "why"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        fs::read(course.starter()).unwrap(),
+        shipped,
+        "reset after a commit gives the starter as shipped"
+    );
+
+    // A copy without git (a zip, a student edition) resets the same way.
+    fs::remove_dir_all(course.root.join(".git")).unwrap();
+    fs::write(course.starter(), "// another attempt\n").unwrap();
+    let output = course.run(&["reset", "why"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(fs::read(course.starter()).unwrap(), shipped);
+}
+
+#[test]
+fn a_number_that_is_no_exercise_gets_the_range() {
+    let course = ScratchCourse::new("hint-99");
+    let output = course.run(&["hint", "99"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = text(&output);
+    assert!(
+        message.contains("there is no exercise number 99"),
+        "{message}"
+    );
+    assert!(!message.contains("Did you mean"), "{message}");
 }
