@@ -83,6 +83,11 @@ pub enum Command {
     Bench,
     /// Maintainers: rewrite what is generated (the mistakes page, README's command list, the shipped starters)
     GenDocs,
+    /// Instructors: a copy of the course without its answers (no solutions, no wrong fixes, no .git)
+    StudentEdition {
+        /// Where to write it (a new or empty folder)
+        dir: std::path::PathBuf,
+    },
     /// Maintainers: the whole test suite (fmt, clippy, cargo test, verify, check-book)
     TestAll,
 }

@@ -18,6 +18,7 @@ pub mod book_server;
 pub mod cargo;
 pub mod cli;
 pub mod course;
+pub mod edition;
 pub mod files;
 pub mod instructor_docs;
 pub mod learner;

@@ -12,7 +12,7 @@ use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
+    bench, book_server, edition, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
     wrong_fix_edit,
 };
 
@@ -122,6 +122,10 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
                 .ok_or_else(|| anyhow::anyhow!("README.md has no command-list anchors"))?;
             write_if_changed(&readme, updated)?;
             println!("wrote the command list in {}", readme.display());
+            ExitCode::SUCCESS
+        }
+        Some(Command::StudentEdition { dir }) => {
+            edition::write_edition(course, &dir)?;
             ExitCode::SUCCESS
         }
         Some(Command::TestAll) => suite::test_all(course)?,

@@ -1,0 +1,146 @@
+//! `cargo lab student-edition DIR`: the course without its answers, for an
+//! instructor to hand out: no `solutions/` (reference fixes, wrong fixes),
+//! no folded reference solutions in the book, no instructors' pages that
+//! show the wrong fixes, no `.git`, no build output, no learner state. In
+//! it, `cargo lab`, `cargo test` in every exercise, `cargo lab reset` and
+//! the book all work: the book's code lives in `snippets/`, the starters as
+//! shipped in `tooling/lab/starters/`.
+
+use std::path::{Component, Path};
+
+use anyhow::{Context, Result, bail};
+
+use crate::course::Course;
+use crate::files::{files_under, read, write};
+
+/// Top-level folders that stay behind.
+const LEFT_OUT: &[&str] = &[
+    ".git",
+    "target",
+    "book",
+    "solutions",
+    ".lab",
+    "node_modules",
+];
+
+pub fn write_edition(course: &Course, dir: &Path) -> Result<()> {
+    if dir.exists() && fs_err::read_dir(dir)?.next().is_some() {
+        bail!(
+            "{} exists and is not empty; nothing was written",
+            dir.display()
+        );
+    }
+    let root = &course.root;
+    let mut copied = 0;
+    for file in files_under(root)? {
+        let relative = file.strip_prefix(root).expect("walked from the root");
+        if left_out(relative) {
+            continue;
+        }
+        let target = dir.join(relative);
+        match relative.to_str() {
+            Some("Cargo.toml") => write(&target, without_solutions(&read(&file)?)?)?,
+            Some("src/instructors/mistakes.md") => write(&target, MISTAKES_LEFT_OUT)?,
+            Some(path) if path.starts_with("src/") && path.ends_with(".md") => {
+                write(&target, without_reference_solutions(&read(&file)?))?
+            }
+            _ => write(&target, fs_err::read(&file)?)?,
+        }
+        copied += 1;
+    }
+    println!(
+        "Wrote the student edition to {} ({copied} files; no solutions, no wrong fixes, no .git).",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn left_out(relative: &Path) -> bool {
+    let mut components = relative.components();
+    let first = match components.next() {
+        Some(Component::Normal(first)) => first.to_string_lossy(),
+        _ => return true,
+    };
+    LEFT_OUT.contains(&first.as_ref())
+        || relative.components().any(|c| c.as_os_str() == "node_modules" || c.as_os_str() == "target")
+        // The runner's own tests use the solutions: they are the maintainers'.
+        || relative.starts_with("tooling/lab/tests")
+}
+
+/// The workspace without `solutions/*` among its members.
+fn without_solutions(manifest: &str) -> Result<String> {
+    let edited = manifest.replace("    \"solutions/*\",\n", "");
+    if edited.contains("solutions/") {
+        bail!("Cargo.toml names solutions/ in a way the student edition cannot remove");
+    }
+    toml::from_str::<toml::Table>(&edited).context("the edition's Cargo.toml is not valid")?;
+    Ok(edited)
+}
+
+/// A chapter with its folded reference solutions taken out.
+pub fn without_reference_solutions(page: &str) -> String {
+    const START: &str = "<details>\n<summary>The reference solution";
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(start) = rest.find(START) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after
+            .find("</details>")
+            .map_or(after.len(), |end| end + "</details>".len());
+        out.push_str("*The reference solution is not part of this edition: ask your instructor.*");
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const MISTAKES_LEFT_OUT: &str = "# Typical mistakes, exercise by exercise\n\n\
+This page shows the wrong fixes that the tests reject, and so the answers: it\n\
+is not part of the student edition.\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_solutions_are_taken_out_and_the_rest_kept() {
+        let page = "# Why\n\ntext\n\n<details>\n<summary>The reference solution (open it once your tests pass)</summary>\n\n```rust\n{{#include ../solutions/01_why/src/lib.rs:x}}\n```\n\n</details>\n\n## Check yourself\n\n<details>\n<summary>Answer</summary>\nkept\n</details>\n";
+        let edited = without_reference_solutions(page);
+        assert!(!edited.contains("solutions/"), "{edited}");
+        assert!(edited.contains("## Check yourself"), "{edited}");
+        assert!(
+            edited.contains("<summary>Answer</summary>\nkept"),
+            "{edited}"
+        );
+        assert!(edited.contains("not part of this edition"), "{edited}");
+    }
+
+    #[test]
+    fn what_is_left_out() {
+        for path in [
+            "solutions/01_why/src/lib.rs",
+            ".git/HEAD",
+            "target/x",
+            "tooling/browser-check/node_modules/a.js",
+            "tooling/lab/tests/learner_flow.rs",
+        ] {
+            assert!(left_out(Path::new(path)), "{path}");
+        }
+        for path in [
+            "exercises/01_why/src/lib.rs",
+            "src/why.md",
+            "tooling/lab/starters/01_why/lib.rs",
+            "snippets/src/why.rs",
+        ] {
+            assert!(!left_out(Path::new(path)), "{path}");
+        }
+    }
+
+    #[test]
+    fn the_workspace_loses_its_solutions() {
+        let manifest = "[workspace]\nmembers = [\n    \"exercises/*\",\n    \"solutions/*\",\n]\ndefault-members = [\n    \"snippets\",\n    \"solutions/*\",\n]\n";
+        let edited = without_solutions(manifest).unwrap();
+        assert!(!edited.contains("solutions"), "{edited}");
+    }
+}
