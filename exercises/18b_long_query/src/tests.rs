@@ -20,8 +20,7 @@ use super::*;
 
 const CHAPTER: &str =
     "\"Databases\", section \"Interrupting SQLite with the token\" (src/database.md)";
-const DROP_CHAPTER: &str =
-    "\"Databases\", section \"Dropping stops a stream, not the work before its first row\" (src/database.md)";
+const DROP_CHAPTER: &str = "\"Databases\", section \"Dropping stops a stream, not the work before its first row\" (src/database.md)";
 
 /// How long the pool waits for its connection before giving up.
 const ACQUIRE_LIMIT: Duration = Duration::from_secs(1);
