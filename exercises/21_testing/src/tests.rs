@@ -31,6 +31,8 @@ const VIRTUAL_LIMIT: Duration = Duration::from_millis(3_600_250);
 /// Delays whose behaviour is known. Each is a `DelayFn`, and records on the
 /// run's timeline when it starts and how it ends.
 mod delays {
+    use std::future::Future;
+    use std::task::Poll;
     use std::time::Duration;
 
     use tokio::time::{Instant, sleep};
@@ -102,6 +104,65 @@ mod delays {
                 }
                 sleep(Duration::from_millis(100).min(deadline - now)).await;
             }
+        })
+    }
+
+    /// Looks at the clock whenever it is polled, but registers no waker: a
+    /// poll at its deadline says `Ok(())`, and nothing ever asks for one.
+    pub fn never_asks_to_be_woken(
+        duration: Duration,
+        token: &CancellationToken,
+    ) -> DelayFuture<'_> {
+        watched(duration, token, async move {
+            let deadline = Instant::now() + duration;
+            std::future::poll_fn(move |_| {
+                if token.is_cancelled() {
+                    Poll::Ready(Err(Cancelled))
+                } else if Instant::now() >= deadline {
+                    Poll::Ready(Ok(()))
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await
+        })
+    }
+
+    /// Takes 10 % off its time, "for overhead": a 10 s delay ends at 9 s.
+    pub fn ends_early(duration: Duration, token: &CancellationToken) -> DelayFuture<'_> {
+        watched(duration, token, async move {
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => Err(Cancelled),
+                _ = sleep(duration.mul_f64(0.9)) => Ok(()),
+            }
+        })
+    }
+
+    /// Adds a second "of margin": a 10 s delay ends at 11 s.
+    pub fn ends_late(duration: Duration, token: &CancellationToken) -> DelayFuture<'_> {
+        watched(duration, token, async move {
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => Err(Cancelled),
+                _ = sleep(duration + Duration::from_secs(1)) => Ok(()),
+            }
+        })
+    }
+
+    /// Waits on its sleep only, and peeks at the token whenever it is
+    /// polled: right answer to a poll, but a cancel never wakes it.
+    pub fn peeks_at_its_token(duration: Duration, token: &CancellationToken) -> DelayFuture<'_> {
+        watched(duration, token, async move {
+            let mut sleeping = std::pin::pin!(sleep(duration));
+            std::future::poll_fn(move |cx| {
+                if token.is_cancelled() {
+                    Poll::Ready(Err(Cancelled))
+                } else {
+                    sleeping.as_mut().poll(cx).map(Ok)
+                }
+            })
+            .await
         })
     }
 
@@ -187,10 +248,15 @@ where
             let timeline = Timeline::start();
             *shared.lock().unwrap() = Some(timeline.clone());
             TIMELINE.with(|slot| *slot.borrow_mut() = Some(timeline.clone()));
-            if tokio::time::timeout(VIRTUAL_LIMIT, check(delay))
-                .await
-                .is_err()
-            {
+            // The limit is looked at first: a check still waiting when the
+            // hour is up has failed, even if the wake-up of the limit's own
+            // timer would have let it finish.
+            let finished = tokio::select! {
+                biased;
+                _ = tokio::time::sleep(VIRTUAL_LIMIT) => false,
+                () = check(delay) => true,
+            };
+            if !finished {
                 timeline.record("the check is still running: stopped");
                 panic!("the check did not finish within an hour of virtual time");
             }
@@ -309,6 +375,58 @@ fn the_on_time_check_fails_for_a_delay_that_does_not_wait() {
 }
 
 #[test]
+fn the_on_time_check_fails_for_a_delay_that_never_asks_to_be_woken() {
+    must_fail(
+        AT_ONCE,
+        ON_TIME_CHECK,
+        check_an_undisturbed_delay_ends_on_time,
+        Broken {
+            delay: delays::never_asks_to_be_woken,
+            is: "a delay that looks at the clock whenever it is polled, but registers no waker",
+            does: "polled at t=10s it says Ok(()), but nothing wakes it then: awaited in a real \
+                   program, it waits for ever",
+            ask: "At t=10s, does your check ask whether the delay was woken (`is_woken()`) \
+                  before it polls it? A poll by hand shows what a future would answer if \
+                  asked, not whether anything would ever ask.",
+        },
+    );
+}
+
+#[test]
+fn the_on_time_check_fails_for_a_delay_that_ends_early() {
+    must_fail(
+        ON_TIME,
+        ON_TIME_CHECK,
+        check_an_undisturbed_delay_ends_on_time,
+        Broken {
+            delay: delays::ends_early,
+            is: "a delay that takes 10 % off its time for overhead \
+                 (`sleep(duration.mul_f64(0.9))`)",
+            does: "it does wait, but gives Ok(()) at t=9s, a second early",
+            ask: "Does your check look at the delay shortly before its time is up (at t=9s, \
+                  say), and not only at its first poll?",
+        },
+    );
+}
+
+#[test]
+fn the_on_time_check_fails_for_a_delay_that_ends_late() {
+    must_fail(
+        ON_TIME,
+        ON_TIME_CHECK,
+        check_an_undisturbed_delay_ends_on_time,
+        Broken {
+            delay: delays::ends_late,
+            is: "a delay that adds a second of margin (`sleep(duration + 1 s)`)",
+            does: "it gives Ok(()) at t=11s, a second late",
+            ask: "Does your check look at the delay at its deadline, t=10s, and not some time \
+                  after it? Awaiting it hides how long it took; so does advancing the clock \
+                  past the deadline before looking.",
+        },
+    );
+}
+
+#[test]
 fn the_cancel_check_passes_for_a_correct_delay() {
     must_pass(
         AT_ONCE,
@@ -383,6 +501,26 @@ fn the_cancel_check_fails_for_a_delay_that_swallows_the_cancel() {
                    time had passed",
             ask: "After the cancel, does your check look at the value the delay gives back, \
                   not only at whether it woke up or finished?",
+        },
+    );
+}
+
+#[test]
+fn the_cancel_check_fails_for_a_delay_that_peeks_at_its_token() {
+    must_fail(
+        AT_ONCE,
+        AT_ONCE_CHECK,
+        check_a_cancel_wakes_the_delay_at_once,
+        Broken {
+            delay: delays::peeks_at_its_token,
+            is: "a delay that waits on its sleep only, and peeks at its token whenever it is \
+                 polled",
+            does: "polled right after the cancel it says Err(Cancelled), but the cancel does \
+                   not wake it: in a real program nothing polls it until its sleep is over, \
+                   8 s late",
+            ask: "Right after `cancel()`, does your check ask whether the delay was woken \
+                  (`is_woken()`) before it polls it? A poll by hand shows what the delay would \
+                  answer, not whether the cancel woke it.",
         },
     );
 }
