@@ -12,12 +12,14 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use futures_util::stream;
 use test_support::http::TestServer;
-use test_support::{Lesson, TempDir, paused};
+use test_support::{Lesson, TempDir, drop_at_every_point, paused};
 use tokio::sync::oneshot;
 
 use super::*;
@@ -151,10 +153,10 @@ fn a_dropped_upload_leaves_no_partial_file() {
         .check(during.len() == 1);
 
         // The handler's future is dropped while it waits for the next chunk:
-        // a timeout, a shutdown, a select! that chose another branch.
+        // a timeout, a shutdown, a select! that chose another branch. The
+        // clean-up must be done when the drop returns: a runtime that is
+        // shutting down runs nothing after it.
         drop(upload);
-        // Give any clean-up that runs on its own a (virtual) second.
-        tokio::time::sleep(Duration::from_secs(1)).await;
         let left = folders.all_files();
         Lesson::new(
             CLEAN_UP,
@@ -165,9 +167,68 @@ fn a_dropped_upload_leaves_no_partial_file() {
         )
         .ask(
             "When a future is dropped at an .await, which of its lines still run? None: only \
-             the Drop of the values it holds. Is the partial file's clean-up one of those?",
+             the Drop of the values it holds. Is the partial file's clean-up one of those, and \
+             is it done by the time the drop returns, or only scheduled?",
         )
         .check(left.is_empty());
+    });
+}
+
+/// A body that sends `chunks` chunks of 1000 bytes, one every 10 ms.
+fn chunks_every_10_ms(chunks: u8) -> impl Stream<Item = Result<Bytes, io::Error>> {
+    stream::iter(0..chunks).then(|n| async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        Ok(chunk(b'a' + n, 1000))
+    })
+}
+
+#[test]
+fn an_upload_dropped_at_any_point_leaves_nothing() {
+    paused(|| async {
+        let folders = Folders::new("upload-every-point");
+        let points = drop_at_every_point(
+            || {
+                (
+                    (),
+                    save_upload(
+                        &folders.uploads,
+                        "holiday.jpg",
+                        chunks_every_10_ms(6),
+                        TEST_LIMIT,
+                    ),
+                )
+            },
+            async |(), point| {
+                // Checked the moment the drop returns, before anything else runs.
+                let left = folders.all_files();
+                Lesson::new(
+                    CLEAN_UP,
+                    format!(
+                        "an upload of six chunks was dropped {point}, and when the drop returned \
+                         the test folder held {left:?}."
+                    ),
+                )
+                .ask(
+                    "Is there an .await in save_upload where the partial file is not yet, or no \
+                     longer, owned by something whose Drop removes it at once?",
+                )
+                .check(left.is_empty());
+            },
+        )
+        .await;
+        let stored = folders.uploads();
+        Lesson::new(
+            PART_FILE,
+            format!(
+                "after {points} dropped uploads, one upload of six chunks ran to its end; the \
+                 upload folder should hold that one file of 6000 bytes, but it holds {:?}",
+                stored
+                    .iter()
+                    .map(|(name, content)| format!("{name} ({} bytes)", content.len()))
+                    .collect::<Vec<_>>()
+            ),
+        )
+        .check(stored.len() == 1 && stored[0].1.len() == 6000 && !stored[0].0.ends_with(".part"));
     });
 }
 
@@ -189,7 +250,7 @@ fn a_broken_body_leaves_no_partial_file() {
             format!("the body broke off after two chunks, but save_upload returned {result:?}"),
         )
         .check(matches!(result, Err(UploadError::Body(_))));
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Checked at once: save_upload has returned, its clean-up is done.
         let left = folders.all_files();
         Lesson::new(
             CLEAN_UP,
@@ -197,6 +258,41 @@ fn a_broken_body_leaves_no_partial_file() {
         )
         .ask("Does the clean-up run when reading the body fails?")
         .check(left.is_empty());
+    });
+}
+
+#[test]
+fn save_upload_stops_reading_at_its_limit() {
+    paused(|| async {
+        let folders = Folders::new("upload-over-limit");
+        // A thousand chunks of 1000 bytes: a megabyte, for a 64 KiB limit.
+        let pulled = Arc::new(AtomicU64::new(0));
+        let counter = pulled.clone();
+        let body = stream::iter(0..1000).map(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, io::Error>(chunk(b'x', 1000))
+        });
+        let result = save_upload(&folders.uploads, "huge.iso", body, TEST_LIMIT).await;
+        let pulled = pulled.load(Ordering::SeqCst);
+        let left = folders.all_files();
+        Lesson::new(
+            LIMITS,
+            format!(
+                "save_upload got a megabyte in 1000-byte chunks with a limit of 64 KiB: it should \
+                 return Err(TooLarge) once the 66th chunk passes the limit, and leave nothing. It \
+                 read {pulled} chunks, returned {result:?}, and left {left:?}."
+            ),
+        )
+        .ask(
+            "Who counts the bytes of a raw stream? A limit that axum applies to `Bytes` or \
+             `Json` never sees `into_data_stream`, and a limit checked at the end has already \
+             written everything.",
+        )
+        .check(
+            matches!(result, Err(UploadError::TooLarge { limit: TEST_LIMIT }))
+                && pulled <= TEST_LIMIT / 1000 + 1
+                && left.is_empty(),
+        );
     });
 }
 

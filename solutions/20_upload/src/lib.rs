@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
-use tokio::fs::{self, File};
+use tokio::fs::File;
 use tokio::io::AsyncWriteExt;
 
 /// The largest upload the service takes unless configured otherwise: 100 MiB.
@@ -142,16 +142,19 @@ where
     let path = dir.join(&id);
     let part = PartialFile::new(dir.join(format!("{id}.part")));
 
-    let mut file = File::create(&part.path).await.map_err(UploadError::Io)?;
+    // Created and renamed with blocking calls, like the removal in `Drop`:
+    // `tokio::fs` runs them on the blocking pool, where dropping the future
+    // does not stop them, so a drop during `File::create` would leave a
+    // `.part` made after the guard had cleaned up.
+    let file = std::fs::File::create(&part.path).map_err(UploadError::Io)?;
+    let mut file = File::from_std(file);
     // Every `?` and every `.await` below is a way out; `part` cleans up on all.
     let size = copy_body(&mut file, body, limit).await?;
     if size == 0 {
         return Err(UploadError::Empty);
     }
     drop(file);
-    fs::rename(&part.path, &path)
-        .await
-        .map_err(UploadError::Io)?;
+    std::fs::rename(&part.path, &path).map_err(UploadError::Io)?;
     part.keep();
     Ok(Saved {
         id,
