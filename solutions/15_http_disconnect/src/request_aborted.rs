@@ -3,7 +3,8 @@
 //! `snippets` crate):
 //!
 //! - a handler that keeps its task, tied to it with `AbortOnDropHandle`;
-//! - a `RequestAborted`-style token made by a middleware;
+//! - a `RequestAborted`-style token made by a middleware, a child of the
+//!   service's shutdown token;
 //! - an access log whose guard records a client that went away as 499, at
 //!   info level.
 
@@ -42,11 +43,16 @@ pub fn app_on_its_own_task(on_step: OnStep) -> Router {
 #[derive(Clone)]
 pub struct RequestAborted(pub CancellationToken);
 
-/// Gives each request a token, cancelled when the request is over: when the
-/// handler has answered, or when hyper drops the whole request because the
-/// client went away.
-pub async fn request_token(mut request: Request, next: Next) -> Response {
-    let token = CancellationToken::new();
+/// Gives each request a token, cancelled when the request is over (the
+/// handler has answered, or hyper dropped the whole request because the
+/// client went away) and when the service shuts down: it is a child of the
+/// shutdown token, never a `CancellationToken::new()` cut off from it.
+pub async fn request_token(
+    State(shutdown): State<CancellationToken>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token = shutdown.child_token();
     request
         .extensions_mut()
         .insert(RequestAborted(token.clone()));
@@ -124,12 +130,12 @@ pub async fn access_log(request: Request, next: Next) -> Response {
 // ANCHOR_END: access_log
 
 // ANCHOR: layers
-/// `GET /report`, with a request token and an access log.
-pub fn app_with_token(on_step: OnStep) -> Router {
+/// `GET /report`, with a request token under `shutdown` and an access log.
+pub fn app_with_token(on_step: OnStep, shutdown: CancellationToken) -> Router {
     Router::new()
         .route("/report", get(report_with_token))
         .with_state(on_step)
-        .layer(middleware::from_fn(request_token))
+        .layer(middleware::from_fn_with_state(shutdown, request_token))
         .layer(middleware::from_fn(access_log))
 }
 // ANCHOR_END: layers
@@ -150,6 +156,11 @@ mod tests {
     use super::*;
     use crate::tests::watched;
     use test_support::http::hold_the_clock;
+
+    /// `app_with_token` under a shutdown token nobody cancels.
+    fn app_with_token_alone(on_step: OnStep) -> Router {
+        app_with_token(on_step, CancellationToken::new())
+    }
 
     /// Serves `app`, drops the request after step 5, waits a minute, and
     /// returns how many steps ran after the client left.
@@ -194,7 +205,7 @@ mod tests {
     #[test]
     fn the_request_token_stops_spawned_work_when_the_client_leaves() {
         paused(|| async {
-            assert_eq!(steps_after_the_client_left(app_with_token).await, 0);
+            assert_eq!(steps_after_the_client_left(app_with_token_alone).await, 0);
         });
     }
 
@@ -215,7 +226,10 @@ mod tests {
                         },
                     ),
                 )
-                .layer(middleware::from_fn(request_token));
+                .layer(middleware::from_fn_with_state(
+                    CancellationToken::new(),
+                    request_token,
+                ));
             let server = TestServer::start(router).await;
             let response = reqwest::get(server.url("/hello")).await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
@@ -223,6 +237,34 @@ mod tests {
             // still being streamed at this point would see the token cancelled.
             let token = seen.lock().unwrap().clone().unwrap();
             assert!(token.is_cancelled());
+        });
+    }
+
+    #[test]
+    fn a_shutdown_cancels_the_token_of_a_request_in_flight() {
+        paused(|| async {
+            let timeline = Timeline::start();
+            let (sender, mut steps) = mpsc::unbounded_channel();
+            let recorder = timeline.clone();
+            let on_step: OnStep = Arc::new(move |step| {
+                recorder.record(format!("step {step}"));
+                let _ = sender.send(step);
+            });
+            let shutdown = CancellationToken::new();
+            let server = TestServer::start(app_with_token(on_step, shutdown.clone())).await;
+            let client = reqwest::Client::new();
+            let request = tokio::spawn(client.get(server.url("/report")).send());
+            // The client waits; the service shuts down after step 5.
+            while steps.recv().await != Some(5) {}
+            shutdown.cancel();
+            let stopped_at = timeline.now();
+            // The request's token was cancelled with its parent: the spawned
+            // report stops, and the handler answers 499 to nobody in
+            // particular (here, to the patient client).
+            let response = request.await.unwrap().unwrap();
+            assert_eq!(response.status().as_u16(), 499);
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            assert!(timeline.after(stopped_at, "step").is_empty());
         });
     }
 
@@ -266,7 +308,7 @@ mod tests {
             // The runtime is single-threaded: the server's tasks run on
             // this thread, so a thread-local subscriber sees their events.
             let _subscriber = tracing::subscriber::set_default(captured.clone());
-            steps_after_the_client_left(app_with_token).await;
+            steps_after_the_client_left(app_with_token_alone).await;
             let lines = captured.0.lock().unwrap().clone();
             assert_eq!(lines.len(), 1, "{lines:?}");
             let (level, fields) = &lines[0];
@@ -282,7 +324,7 @@ mod tests {
         paused(|| async {
             let captured = Captured::default();
             let _subscriber = tracing::subscriber::set_default(captured.clone());
-            let server = TestServer::start(app_with_token(Arc::new(|_| {}))).await;
+            let server = TestServer::start(app_with_token_alone(Arc::new(|_| {}))).await;
             let response = reqwest::get(server.url("/report")).await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
             let lines = captured.0.lock().unwrap().clone();
