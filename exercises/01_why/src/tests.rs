@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use test_support::{
-    Lesson, Probe, Timeline, at, drop_at_every_point, nothing_left_running, paused,
+    Lesson, Probe, Timeline, at, drop_at_every_point, nothing_left_running, paused, tasks_alive,
 };
 
 use super::*;
@@ -24,14 +24,6 @@ fn record_steps(timeline: &Timeline, probe: &Probe) -> impl Fn(u32) + Send + use
         let _alive = &held;
         timeline.record(format!("step {step} done"));
     }
-}
-
-/// Tasks alive on the test's runtime. The tests spawn none of their own, so
-/// every one of them was started by the report.
-fn tasks_alive() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
 }
 
 /// Fails unless no task of the report was still alive one step after the

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use test_support::{Lesson, Probe, Timeline, at, nothing_left_running, paused};
+use test_support::{Lesson, Probe, Timeline, at, nothing_left_running, paused, tasks_alive};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -21,14 +21,6 @@ fn record_events(timeline: &Timeline, probe: &Probe) -> Events {
         let _alive = &held;
         timeline.record(event)
     })
-}
-
-/// Tasks alive on the test's runtime. The tests spawn none of their own:
-/// every one of them was started by `start_workers`.
-fn tasks_alive() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
 }
 
 /// After everything stopped (`what`), an hour of virtual time: no event of a

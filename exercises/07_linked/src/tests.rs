@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use test_support::leftovers::AN_HOUR;
-use test_support::{Lesson, Timeline, at, drop_at_every_point, paused};
+use test_support::{Lesson, Timeline, at, drop_at_every_point, paused, tasks_alive};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -24,13 +24,6 @@ fn describe(result: &Result<Vec<Order>, LoadError>) -> String {
         Ok(orders) => format!("Ok({} orders)", orders.len()),
         Err(error) => format!("Err({error:?})"),
     }
-}
-
-/// Tasks alive on the test's runtime, besides the test's own.
-fn tasks_alive() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
 }
 
 /// Fails unless the load, which `ended` (returned, or was dropped) at

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use test_support::{
     Lesson, Probe, Timeline, at, cancel_at_every_point, drop_at_every_point, nothing_left_running,
-    paused,
+    paused, tasks_alive,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -37,13 +37,6 @@ fn record_holding(timeline: &Timeline, probe: &Probe) -> Events {
 
 /// What a publish does: its render and the blocks of its save.
 const PUBLISH_WORK: &[&str] = &["block", "report-7"];
-
-/// Tasks still alive on the test's runtime (the test body is not one).
-fn tasks_alive() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
-}
 
 /// One publish for a sweep: a fresh timeline, service and request token,
 /// and the future of `publish`, which owns the service.

@@ -103,6 +103,9 @@ pub enum WrongFixCommand {
         /// For a new wrong fix: the file it changes
         #[arg(long, default_value = "starter")]
         base: Base,
+        /// Start over from the saved patch (or the base), dropping edits not saved yet
+        #[arg(long)]
+        fresh: bool,
     },
     /// Maintainers: turn the edited wrong fix back into solutions/NN/wrong_fixes/NAME.patch
     Save {
@@ -115,8 +118,11 @@ pub enum WrongFixCommand {
         #[arg(long, value_delimiter = ',')]
         rejected_by: Vec<String>,
         /// It hangs or spins: the watchdog must stop each failing test
-        #[arg(long)]
+        #[arg(long, conflicts_with = "no_hangs")]
         hangs: bool,
+        /// It no longer hangs (clears `hangs: yes`)
+        #[arg(long)]
+        no_hangs: bool,
     },
 }
 

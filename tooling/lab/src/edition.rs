@@ -69,7 +69,11 @@ fn left_out(relative: &Path) -> bool {
 
 /// The workspace without `solutions/*` among its members.
 fn without_solutions(manifest: &str) -> Result<String> {
-    let edited = manifest.replace("    \"solutions/*\",\n", "");
+    // Text, not a TOML round trip: the course's comments stay.
+    let edited = manifest
+        .replace("\n    \"solutions/*\",", "")
+        .replace(", \"solutions/*\"", "")
+        .replace("\"solutions/*\", ", "");
     if edited.contains("solutions/") {
         bail!("Cargo.toml names solutions/ in a way the student edition cannot remove");
     }
@@ -142,5 +146,10 @@ mod tests {
         let manifest = "[workspace]\nmembers = [\n    \"exercises/*\",\n    \"solutions/*\",\n]\ndefault-members = [\n    \"snippets\",\n    \"solutions/*\",\n]\n";
         let edited = without_solutions(manifest).unwrap();
         assert!(!edited.contains("solutions"), "{edited}");
+        let inline = "[workspace]\nmembers = [\"exercises/*\", \"solutions/*\"]\n";
+        assert_eq!(
+            without_solutions(inline).unwrap(),
+            "[workspace]\nmembers = [\"exercises/*\"]\n"
+        );
     }
 }

@@ -90,8 +90,9 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             exercise,
             name,
             base,
+            fresh,
         })) => {
-            wrong_fix_edit::edit(course, course.find(&exercise)?, &name, base)?;
+            wrong_fix_edit::edit(course, course.find(&exercise)?, &name, base, fresh)?;
             ExitCode::SUCCESS
         }
         Some(Command::WrongFix(WrongFixCommand::Save {
@@ -100,11 +101,12 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             mistake,
             rejected_by,
             hangs,
+            no_hangs,
         })) => {
             let options = wrong_fix_edit::SaveOptions {
                 mistake,
                 rejected_by,
-                hangs,
+                hangs: (hangs || no_hangs).then_some(hangs),
             };
             wrong_fix_edit::save(course, course.find(&exercise)?, &name, options)?;
             ExitCode::SUCCESS

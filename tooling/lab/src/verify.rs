@@ -32,7 +32,7 @@ use crate::cargo::{self, BINARY_LIMIT, Build, TestRun};
 use crate::course::{Course, Exercise};
 use crate::files::read;
 use crate::scratch::{self, copy_crate};
-use crate::wrong_fix::WrongFix;
+use crate::wrong_fix::{Base, WrongFix};
 
 pub struct Options {
     pub repeat: usize,
@@ -483,10 +483,22 @@ pub fn materialize(
     fix: &WrongFix,
     copy: &Path,
 ) -> Result<String> {
-    let base = fix.base.dir(root, exercise);
-    let lib = fix.apply(&read(&base.join("src/lib.rs"))?)?;
-    let rename = |_: &str| format!("wrong-{}-{}", exercise.dir, fix.name).replace('_', "-");
-    copy_crate(&base, copy, rename, Some(&lib))
+    let lib = fix.apply(&read(&fix.base.dir(root, exercise).join("src/lib.rs"))?)?;
+    write_wrong_fix_crate(root, exercise, &fix.name, fix.base, &lib, copy)
+}
+
+/// A wrong fix's crate at `copy`: the base crate with `lib` as its
+/// `src/lib.rs`, under a package name of its own. Returns that name.
+pub fn write_wrong_fix_crate(
+    root: &Path,
+    exercise: &Exercise,
+    name: &str,
+    base: Base,
+    lib: &str,
+    copy: &Path,
+) -> Result<String> {
+    let rename = |_: &str| format!("wrong-{}-{name}", exercise.dir).replace('_', "-");
+    copy_crate(&base.dir(root, exercise), copy, rename, Some(lib))
 }
 
 #[cfg(test)]

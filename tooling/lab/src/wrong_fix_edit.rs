@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use crate::course::{Course, Exercise};
 use crate::files::{read, write};
 use crate::scratch::{self, copy_crate};
-use crate::verify::materialize;
+use crate::verify::write_wrong_fix_crate;
 use crate::wrong_fix::{Base, WrongFix};
 
 /// The scratch workspace for wrong fixes being edited.
@@ -29,7 +29,15 @@ fn crate_dir(course: &Course, exercise: &Exercise, name: &str) -> PathBuf {
 /// Where `edit` remembers the base of a new wrong fix, for `save`.
 const BASE_NOTE: &str = "wrong-fix-base.txt";
 
-pub fn edit(course: &Course, exercise: &Exercise, name: &str, base: Base) -> Result<()> {
+/// `fresh`: start over from the patch (or the base) even if the crate holds
+/// edits that were not saved.
+pub fn edit(
+    course: &Course,
+    exercise: &Exercise,
+    name: &str,
+    base: Base,
+    fresh: bool,
+) -> Result<()> {
     let root = &course.root;
     if !name
         .chars()
@@ -38,6 +46,8 @@ pub fn edit(course: &Course, exercise: &Exercise, name: &str, base: Base) -> Res
         bail!("a wrong fix's name is lower_snake_case (it becomes its file name), not `{name}`");
     }
     let scratch = workspace(course);
+    // The starter and solution copies (and so the tests every wrong fix
+    // runs, through `mod tests;` or `#[path]`) are refreshed on every edit.
     let edit_name = |name: &str| format!("edit-{name}");
     copy_crate(
         &exercise.starter_dir(root),
@@ -52,15 +62,22 @@ pub fn edit(course: &Course, exercise: &Exercise, name: &str, base: Base) -> Res
         None,
     )?;
     let dir = crate_dir(course, exercise, name);
-    let (package, base) = match WrongFix::find(root, exercise, name) {
-        Ok(fix) => (materialize(root, exercise, &fix, &dir)?, fix.base),
-        Err(_) => {
-            let rename = |_: &str| format!("wrong-{}-{name}", exercise.dir).replace('_', "-");
-            (
-                copy_crate(&base.dir(root, exercise), &dir, rename, None)?,
-                base,
-            )
+    let saved = WrongFix::find(root, exercise, name).ok();
+    let base = saved.as_ref().map_or(base, |fix| fix.base);
+    let lib = match &saved {
+        Some(fix) => fix.apply(&read(&base.dir(root, exercise).join("src/lib.rs"))?)?,
+        None => read(&base.dir(root, exercise).join("src/lib.rs"))?,
+    };
+    // Edits not saved yet are never overwritten without `--fresh`.
+    let unsaved = read(&dir.join("src/lib.rs"))
+        .ok()
+        .filter(|edited| *edited != lib);
+    let package = match unsaved {
+        Some(edited) if !fresh => {
+            println!("Kept your edits to the wrong fix, not saved yet (`--fresh` starts over).");
+            write_wrong_fix_crate(root, exercise, name, base, &edited, &dir)?
         }
+        _ => write_wrong_fix_crate(root, exercise, name, base, &lib, &dir)?,
     };
     write(&dir.join(BASE_NOTE), base.to_string())?;
     // Written once every member exists: cargo refuses a glob that matches nothing.
@@ -84,7 +101,8 @@ pub fn edit(course: &Course, exercise: &Exercise, name: &str, base: Base) -> Res
 pub struct SaveOptions {
     pub mistake: Option<String>,
     pub rejected_by: Vec<String>,
-    pub hangs: bool,
+    /// `Some(true)`: it hangs; `Some(false)`: it no longer does.
+    pub hangs: Option<bool>,
 }
 
 pub fn save(course: &Course, exercise: &Exercise, name: &str, options: SaveOptions) -> Result<()> {
@@ -117,7 +135,9 @@ pub fn save(course: &Course, exercise: &Exercise, name: &str, options: SaveOptio
     if !options.rejected_by.is_empty() {
         fix.rejected_by = options.rejected_by;
     }
-    fix.hangs |= options.hangs;
+    if let Some(hangs) = options.hangs {
+        fix.hangs = hangs;
+    }
     if fix.mistake.is_empty() || fix.rejected_by.is_empty() {
         bail!("a new wrong fix needs --mistake \"...\" and --rejected-by test,test");
     }

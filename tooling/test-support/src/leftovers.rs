@@ -54,6 +54,16 @@ impl Probe {
     }
 }
 
+/// How many tasks of the current runtime are alive (spawned, not finished,
+/// not yet dropped). A parked task that records nothing and holds no probe
+/// (a merged token's timer, a task that forwards one token's cancel to
+/// another) is found only this way. The test body itself is not a task.
+pub fn tasks_alive() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
 /// Lets an hour of virtual time pass, then fails with a lesson if the
 /// timeline gained an event starting with one of `work` (e.g. `["step"]`)
 /// after the moment this is called, or if a probe is still held.
@@ -174,6 +184,22 @@ mod tests {
                 message.contains("the first \"step 9\" at t=90s"),
                 "{message}"
             );
+        });
+    }
+
+    #[test]
+    fn a_parked_task_is_counted_until_it_ends() {
+        paused(|| async {
+            let token = tokio::sync::Notify::new();
+            let token = Arc::new(token);
+            let parked = token.clone();
+            assert_eq!(tasks_alive(), 0);
+            let task = tokio::spawn(async move { parked.notified().await });
+            tokio::task::yield_now().await;
+            assert_eq!(tasks_alive(), 1);
+            token.notify_one();
+            task.await.unwrap();
+            assert_eq!(tasks_alive(), 0);
         });
     }
 

@@ -31,7 +31,7 @@ pub mod temp_dir;
 pub mod timeline;
 
 pub use bounded::{paused, real_time};
-pub use leftovers::{Probe, check_nothing_after, nothing_left_running};
+pub use leftovers::{Probe, check_nothing_after, nothing_left_running, tasks_alive};
 pub use lesson::Lesson;
 pub use sweep::{Point, cancel_at_every_point, drop_at_every_point};
 pub use temp_dir::TempDir;
