@@ -19,6 +19,7 @@ pub mod select;
 pub mod shutdown;
 pub mod swallow;
 pub mod tasks;
+pub mod testing;
 pub mod timeouts;
 pub mod token_basics;
 pub mod upload;

@@ -24,8 +24,6 @@ use tokio_test::task;
 use tokio_test::{assert_pending, assert_ready_eq};
 use tokio_util::sync::CancellationToken;
 
-pub mod examples;
-
 /// The delay was stopped by its token before its time was up.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Cancelled;

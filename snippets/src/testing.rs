@@ -1,7 +1,6 @@
 //! The examples of "Testing cancellation deterministically" (src/testing.md)
-//! that are not the exercise's solution. They need tokio-test, which the
-//! snippets crate does not depend on, so they live here, compiled and tested
-//! with the solution.
+//! that are not the exercise's solution: tokio-test's task and I/O helpers,
+//! the paused clock and `advance`.
 
 use std::io;
 use std::time::Duration;
