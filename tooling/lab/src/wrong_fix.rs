@@ -32,7 +32,7 @@ use crate::course::Exercise;
 use crate::files::{files_under, read};
 
 /// Lines of context around each change in a saved patch.
-const CONTEXT: usize = 2;
+const CONTEXT: usize = 1;
 
 /// Which file a wrong fix changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
