@@ -7,21 +7,29 @@
 //! prose says. Exercise solutions are included from `solutions/` the same way.
 
 pub mod blocking;
+pub mod cancel_safe_apis;
+pub mod channels;
 pub mod checking;
+pub mod cooperative;
 pub mod database;
 pub mod deadlines;
 pub mod dispose;
 pub mod drop;
 pub mod hygiene;
 pub mod linked;
+pub mod locks;
 pub mod propagate;
+pub mod runtime_shutdown;
 pub mod select;
 pub mod shutdown;
+pub mod streams;
 pub mod swallow;
+pub mod task_lifecycle;
 pub mod tasks;
 pub mod testing;
 pub mod timeouts;
 pub mod token_basics;
+pub mod unknown_outcome;
 pub mod upload;
 pub mod why;
 

@@ -1,0 +1,2 @@
+//! The examples of the "channels" chapter (src/channels.md) that are not the
+//! exercise's solution, compiled and tested here.

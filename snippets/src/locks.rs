@@ -1,0 +1,2 @@
+//! The examples of the "locks" chapter (src/locks.md) that are not the
+//! exercise's solution, compiled and tested here.

@@ -1,0 +1,2 @@
+//! The examples of the "runtime-shutdown" chapter (src/runtime-shutdown.md) that are not the
+//! exercise's solution, compiled and tested here.
