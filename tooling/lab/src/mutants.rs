@@ -255,7 +255,9 @@ fn mutate(course: &Course, exercise: &Exercise, tool: &Path) -> Result<Findings>
 /// a mutation run of whatever workspace it is in.
 fn cargo_mutants(root: &Path) -> Result<PathBuf> {
     let tools = root.join("target/tools");
-    let binary = tools.join("bin/cargo-mutants");
+    let binary = tools
+        .join("bin")
+        .join(format!("cargo-mutants{}", std::env::consts::EXE_SUFFIX));
     let installed = read(&tools.join(".crates.toml"))
         .is_ok_and(|record| record.contains(&format!("\"cargo-mutants {CARGO_MUTANTS_VERSION} ")));
     if installed && binary.is_file() {
