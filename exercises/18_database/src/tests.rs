@@ -12,8 +12,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use test_support::{Lesson, TempDir, real_time};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use test_support::{Lesson, TempDir, drop_at_every_point, real_time};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -30,10 +32,22 @@ const ACQUIRE_LIMIT: Duration = Duration::from_secs(2);
 /// milliseconds per payment.
 const EVENT_LIMIT: Duration = Duration::from_secs(5);
 
+/// How many payments the big statement holds: more than a batch an import
+/// might commit on its way (100, 1000, 2500 rows...).
+const BIG: usize = 5_000;
+/// How long the test waits for a whole big import: a correct one takes
+/// a fraction of a second in a debug build.
+const BIG_LIMIT: Duration = Duration::from_secs(8);
+
 /// A statement of ten payments, ids 1 to 10.
 fn statement() -> Vec<Payment> {
+    statement_of(10)
+}
+
+/// A statement of `count` payments, ids 1 to `count`.
+fn statement_of(count: usize) -> Vec<Payment> {
     let accounts = ["acme", "globex", "initech"];
-    (1..=10)
+    (1..=count as i64)
         .map(|id| Payment {
             id,
             account: accounts[id as usize % accounts.len()].to_owned(),
@@ -71,11 +85,16 @@ impl Database {
     }
 }
 
-/// One connection, as a SQLite writer usually has.
+/// One connection, as a SQLite writer usually has. A write-ahead log and no
+/// `fsync` after each commit: a test needs no crash safety, and an import
+/// that commits every row stays quick enough to watch. (Transactions and
+/// rollbacks work as with the default journal.)
 async fn open(path: &Path) -> SqlitePool {
     let options = SqliteConnectOptions::new()
         .filename(path)
-        .create_if_missing(true);
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Off);
     SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(ACQUIRE_LIMIT)
@@ -361,6 +380,133 @@ fn a_finished_import_keeps_every_row() {
         .check(rows == Ok(10));
 
         reopened.close().await;
+        database.close().await;
+    });
+}
+
+#[test]
+fn a_big_import_dropped_near_its_end_leaves_no_rows() {
+    real_time(|| async {
+        let database = Database::new("big-import-dropped").await;
+        if let Err(lesson) = import_and_drop_after(&database.pool, statement_of(BIG), BIG - 2).await
+        {
+            lesson.fail();
+        }
+        let rows = payments_in(&database.pool).await;
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "an import of 5 000 payments was dropped after it reported 4 998 of them, and \
+                 then the table held {}.",
+                match &rows {
+                    Ok(count) => format!("{count} payment(s)"),
+                    Err(error) => error.clone(),
+                }
+            ),
+        )
+        .ask(
+            "A small statement leaves nothing, a big one leaves rows: is every payment in one \
+             transaction, or is some of the work committed on the way, every so many rows?",
+        )
+        .check(rows == Ok(0));
+        database.close().await;
+    });
+}
+
+#[test]
+fn a_big_import_that_fails_on_its_last_line_leaves_no_rows() {
+    real_time(|| async {
+        let database = Database::new("big-import-fails-late").await;
+        // The last line repeats payment 1.
+        let mut payments = statement_of(BIG);
+        payments[BIG - 1].id = 1;
+        let (progress, _reported) = mpsc::channel(BIG);
+        let result = match timeout(BIG_LIMIT, import(&database.pool, &payments, &progress)).await {
+            Ok(result) => result,
+            Err(_) => Lesson::new(
+                CHAPTER,
+                "an import of 5 000 payments did not end within 8 s.",
+            )
+            .ask("Is the import waiting for a connection that it holds itself?")
+            .fail(),
+        };
+        let duplicate = matches!(&result, Err(error)
+            if error.as_database_error().is_some_and(|e| e.is_unique_violation()));
+        let rows = payments_in(&database.pool).await;
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "the last of 5 000 lines repeats payment 1: the import should fail there with the \
+                 duplicate-key error and leave the table as it found it. It returned {}, and the \
+                 table then held {}.",
+                match &result {
+                    Ok(count) => format!("Ok({count})"),
+                    Err(error) => format!("Err({error})"),
+                },
+                match &rows {
+                    Ok(count) => format!("{count} payment(s)"),
+                    Err(error) => error.clone(),
+                }
+            ),
+        )
+        .ask(
+            "A failure on line 5 leaves nothing; one on line 5 000 leaves rows. What was \
+             committed before the last line came?",
+        )
+        .check(duplicate && rows == Ok(0));
+        database.close().await;
+    });
+}
+
+#[test]
+fn an_import_dropped_at_any_point_keeps_all_or_nothing() {
+    real_time(|| async {
+        let database = Database::new("import-every-point").await;
+        let payments = &statement();
+        // Each run gets a pool of its own, so that nothing a dropped run
+        // left on its connection reaches the next run.
+        let current = std::sync::Mutex::new(database.pool.clone());
+        drop_at_every_point(
+            || {
+                let pool = current.lock().unwrap().clone();
+                let (progress, reported) = mpsc::channel(16);
+                let run = pool.clone();
+                ((pool, reported), async move {
+                    import(&run, payments, &progress).await
+                })
+            },
+            async |(pool, _reported), point| {
+                // What is committed, seen at once through a connection of its own.
+                let reader = open(&database.path).await;
+                let rows = payments_in(&reader).await;
+                Lesson::new(
+                    CHAPTER,
+                    format!(
+                        "an import of 10 payments was dropped {point}, and then the table held {} \
+                         committed. It must hold the whole statement or none of it.",
+                        match &rows {
+                            Ok(count) => format!("{count} payment(s)"),
+                            Err(error) => error.clone(),
+                        }
+                    ),
+                )
+                .ask(
+                    "Between which two awaits did the drop come? Is there one where some \
+                     payments are already committed and others not yet?",
+                )
+                .check(matches!(rows, Ok(0) | Ok(10)));
+                // The next run: a fresh pool over an empty table.
+                pool.close().await;
+                sqlx::query("DELETE FROM payments")
+                    .execute(&reader)
+                    .await
+                    .expect("empty the table");
+                *current.lock().unwrap() = reader;
+            },
+        )
+        .await;
+        let last = current.into_inner().unwrap();
+        last.close().await;
         database.close().await;
     });
 }
