@@ -34,9 +34,19 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
         None => watch::run(course, false, None)?,
         Some(Command::Watch) => watch::run(course, true, None)?,
         Some(Command::Start) => {
+            // Without a terminal (a script, CI) `start` tests once and ends:
+            // a book nobody can read would only start an install that the
+            // exit leaves behind.
+            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                println!("(No terminal: the book is not served; `cargo lab book` serves it.)\n");
+                return watch::run(course, false, None);
+            }
             // The first exercise's result comes first: the book (and, the
             // first time, mdBook's install) is prepared on a thread of its
-            // own and says where it is when it is ready.
+            // own and says where it is when it is ready. If the learner quits
+            // before the install is done, `cargo install` goes on by itself
+            // and finishes (it is a process of its own): the next start finds
+            // mdBook ready.
             let for_the_book = course.clone();
             std::thread::spawn(move || {
                 match book_server::start(&for_the_book, &book_server::Options::opened()) {
