@@ -300,3 +300,19 @@ fn a_rejected_message_stops_the_batch_uncommitted() {
         });
     }
 }
+
+/// `HandleError::is_cancelled` is public: callers tell a cancel from a
+/// rejection with it, so it is tested on its own.
+#[test]
+fn a_handle_error_tells_a_cancel_from_a_rejection() {
+    let cancelled = HandleError::Cancelled.is_cancelled();
+    let rejected = HandleError::Rejected("no".to_owned()).is_cancelled();
+    Lesson::new(
+        CHAPTER,
+        format!(
+            "HandleError::is_cancelled() said {cancelled} for a cancel and {rejected} for a rejection."
+        ),
+    )
+    .ask("A caller that retries rejections and stops on a cancel relies on this answer: is it right for both?")
+    .check(cancelled && !rejected);
+}

@@ -228,6 +228,24 @@ fn shutdown_stops_the_indexer() {
 
         let shutdown_at = Duration::from_millis(5500);
         tokio::time::sleep(shutdown_at).await;
+        let refreshed: Vec<Duration> = timeline
+            .events()
+            .iter()
+            .filter(|event| event.what == "index refreshed")
+            .map(|event| event.at)
+            .collect();
+        Lesson::new(
+            CHAPTER_ORPHANS,
+            format!(
+                "the indexer refreshes every {} s, so by t=5.5s it should have refreshed at t=2s and \
+                 t=4s, but it refreshed {} time(s).",
+                INDEX_EVERY.as_secs(),
+                refreshed.len()
+            ),
+        )
+        .ask("The fix changes when the indexer stops, not what it does: does it still refresh?")
+        .timeline(&timeline)
+        .check(refreshed == [INDEX_EVERY, 2 * INDEX_EVERY]);
         timeline.record("shutdown: the app's token is cancelled, the tracker closed");
         app.shutdown.cancel();
         app.tasks.close();
