@@ -15,12 +15,17 @@
 //! and there is no `select!` left: the query itself comes back, at once,
 //! with "interrupted", which the report turns into `Cancelled`.
 //!
-//! A progress handler belongs to the connection, not to the query, and the
-//! connection goes back to the pool. So the report takes its handler off
-//! before it lets go of the connection; otherwise the next long query on
-//! that connection would be interrupted by a token nobody thinks of any
-//! more. (The chapter shows another way: close that connection instead of
-//! giving it back, and cancel on drop too.)
+//! The caller may also drop the report's future (a timeout, a page that
+//! closed) without cancelling anything. So the handler looks at a child of
+//! the caller's token, which a guard cancels when the future is dropped:
+//! SQLite stops then too. The caller's own token is never cancelled.
+//!
+//! A progress handler belongs to the connection, not to the query, and with
+//! its token cancelled for good it would interrupt the next long query on
+//! that connection, whoever runs it. Taking it off after the query is not
+//! enough: a dropped future never gets there. So the connection is closed
+//! when it is dropped instead of going back to the pool, and the handler
+//! goes with it, on every way out.
 
 use sqlx::sqlite::SqlitePool;
 use tokio_util::sync::CancellationToken;
@@ -75,8 +80,16 @@ pub async fn suspected_duplicates(
     token: &CancellationToken,
     progress: impl Fn() + Send + 'static,
 ) -> Result<Vec<(String, i64)>, ReportError> {
+    // A short report might end before SQLite first calls the handler.
+    if token.is_cancelled() {
+        return Err(ReportError::Cancelled);
+    }
     let mut conn = pool.acquire().await?;
-    let stop = token.clone();
+    // The handler stays on this connection: never hand it to anyone else.
+    conn.close_on_drop();
+    // Cancelled with the caller's token, and when this future is dropped.
+    let stop = token.child_token();
+    let _stop_when_dropped = stop.clone().drop_guard();
     // Keeps the spinner turning, and stops SQLite itself on a cancel.
     conn.lock_handle()
         .await?
@@ -87,9 +100,6 @@ pub async fn suspected_duplicates(
     let rows = sqlx::query_as(SUSPECTED_DUPLICATES)
         .fetch_all(&mut *conn)
         .await;
-    // The handler stays on the connection: take it off before the
-    // connection goes back to the pool.
-    conn.lock_handle().await?.remove_progress_handler();
     match rows {
         Ok(rows) => Ok(rows),
         Err(error) if token.is_cancelled() && is_interrupted(&error) => Err(ReportError::Cancelled),
