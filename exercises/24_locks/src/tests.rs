@@ -14,7 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::*;
 
-const TRANSFER: &str = "\"Locks across an `.await`\", section \"A guard held across an `.await`\" (src/locks.md)";
+const TRANSFER: &str =
+    "\"Locks across an `.await`\", section \"A guard held across an `.await`\" (src/locks.md)";
 const FUTURELOCK: &str = "\"Locks across an `.await`\", section \"Futurelock\" (src/locks.md)";
 
 /// Awaits `work` for at most an hour of virtual time. Longer means that
@@ -121,7 +122,10 @@ fn a_transfer_that_returns_ok_is_applied_and_audited() {
         .check(balances == Some(vec![70, 80]) && audit == ["0 -> 1: 30"]);
         Lesson::new(
             TRANSFER,
-            format!("{} task(s) are still alive after the transfer returned", tasks_alive()),
+            format!(
+                "{} task(s) are still alive after the transfer returned",
+                tasks_alive()
+            ),
         )
         .ask("What did the transfer start that nobody waits for?")
         .check(tasks_alive() == 0);
@@ -229,7 +233,10 @@ fn statements_are_written_every_minute_while_queries_keep_coming() {
         .check(wrong == 0 && statements == 2);
         Lesson::new(
             FUTURELOCK,
-            format!("{} task(s) are still alive after serve returned", tasks_alive()),
+            format!(
+                "{} task(s) are still alive after serve returned",
+                tasks_alive()
+            ),
         )
         .check(tasks_alive() == 0);
     });

@@ -53,7 +53,10 @@ impl Bank {
 
     /// The balances right now, or `None` if someone holds the lock.
     pub fn try_balances(&self) -> Option<Vec<u64>> {
-        self.accounts.try_lock().ok().map(|accounts| accounts.clone())
+        self.accounts
+            .try_lock()
+            .ok()
+            .map(|accounts| accounts.clone())
     }
 
     /// The audit lines written so far.
