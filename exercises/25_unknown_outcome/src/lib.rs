@@ -68,10 +68,7 @@ impl PaymentClient {
     pub async fn pay(&self, order: Order) -> Result<Receipt, PayError> {
         let url = format!("{}/orders/{}/charges", self.base_url, order.id);
         for _attempt in 1..=ATTEMPTS {
-            let request = self
-                .http
-                .post(&url)
-                .body(order.amount_cents.to_string());
+            let request = self.http.post(&url).body(order.amount_cents.to_string());
             match tokio::time::timeout(ATTEMPT_TIMEOUT, answer(request)).await {
                 Ok(Ok(Answer::Charged(receipt))) => return Ok(receipt),
                 Ok(Ok(Answer::Declined(status))) => return Err(PayError::Declined(status)),

@@ -90,9 +90,9 @@ async fn charge(
             *n += 1;
             *n
         };
-        provider
-            .timeline
-            .record(format!("provider: request {n} for order {order} (key {shown})"));
+        provider.timeline.record(format!(
+            "provider: request {n} for order {order} (key {shown})"
+        ));
         if let Some(receipt) = key.as_ref().and_then(|key| books.keys.get(key)) {
             provider.timeline.record(format!(
                 "provider: key {shown} seen before, answers {receipt} again, charges nothing"
@@ -235,7 +235,10 @@ fn a_slow_answer_does_not_charge_twice() {
         .check(charges.len() == 1);
         Lesson::new(
             CHAPTER_TIMEOUT,
-            format!("the order was charged once (receipt {}), but pay returned {result:?}", charges[0]),
+            format!(
+                "the order was charged once (receipt {}), but pay returned {result:?}",
+                charges[0]
+            ),
         )
         .ask("The money has moved. What should the caller be told: an error, or the receipt?")
         .timeline(&timeline)
@@ -327,7 +330,9 @@ fn a_declined_card_is_not_tried_again() {
         let requests = timeline.count("provider: request");
         Lesson::new(
             CHAPTER,
-            format!("the card was declined (402); pay returned {result:?} after {requests} request(s)"),
+            format!(
+                "the card was declined (402); pay returned {result:?} after {requests} request(s)"
+            ),
         )
         .ask("A 402 is a clear \"no\": is it reported as Declined(402), without a second try?")
         .timeline(&timeline)
@@ -353,8 +358,10 @@ fn two_orders_are_two_charges() {
         };
         let first_result = pay_and_record(&client, first, &timeline).await;
         let second_result = pay_and_record(&client, second, &timeline).await;
-        let (first_charges, second_charges) =
-            (provider.charges_for(first.id), provider.charges_for(second.id));
+        let (first_charges, second_charges) = (
+            provider.charges_for(first.id),
+            provider.charges_for(second.id),
+        );
         Lesson::new(
             CHAPTER,
             format!(
@@ -425,7 +432,10 @@ fn a_caller_that_gives_up_and_pays_again_is_charged_once() {
             },
         )
         .await;
-        assert!(points >= 1, "pay returned without ever waiting for the provider");
+        assert!(
+            points >= 1,
+            "pay returned without ever waiting for the provider"
+        );
         nothing_left_running(&timeline, CHAPTER, &["charge"], &[]).await;
     });
 }
