@@ -21,7 +21,7 @@ use axum::routing::get;
 use futures_util::{StreamExt, stream};
 use test_support::http::{TestServer, hold_the_clock};
 use test_support::{Lesson, Timeline, at, nothing_left_running, paused};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::*;
 
@@ -276,6 +276,77 @@ fn a_cancel_stops_the_request_on_the_server_too() {
         .timeline(&timeline)
         .check(dropped && dropped_at == Some(cancel_at));
         nothing_left_running(&timeline, CHAPTER, WORK, &[]).await;
+    });
+}
+
+#[test]
+fn a_dropped_fetch_stops_the_request_on_the_server_too() {
+    paused(|| async {
+        let timeline = Timeline::start();
+        let (server, mut events) = supplier_server(&timeline).await;
+        let client = Client::new();
+        let token = CancellationToken::new();
+        let give_up_at = Duration::from_secs(2);
+
+        timeline.record("fetch starts");
+        let url = server.url("/prices/slow");
+        // The caller stops waiting 2 s after the server started: its
+        // `select!` drops fetch's future, and nobody cancels the token.
+        let (give_up, gave_up) = oneshot::channel::<()>();
+        let caller = async {
+            tokio::select! {
+                result = fetch(&client, &url, &token) => Some(result),
+                _ = gave_up => None,
+            }
+        };
+        // The clock stands still until the request has reached the server.
+        let hold = hold_the_clock();
+        let user = async {
+            if next(&mut events, Server::Started).await {
+                drop(hold);
+                tokio::time::sleep(give_up_at).await;
+                timeline.record("the caller gives up: fetch's future is dropped");
+                let _ = give_up.send(());
+            }
+        };
+        let (outcome, ()) = tokio::join!(caller, user);
+        if let Some(result) = outcome {
+            Lesson::new(
+                BODY,
+                format!(
+                    "the caller meant to drop fetch at t=2s, but fetch returned {} at {} first",
+                    describe(&result),
+                    at(timeline.now())
+                ),
+            )
+            .timeline(&timeline)
+            .fail();
+        }
+
+        // The clock stands still until the server has seen the request go.
+        let hold = hold_the_clock();
+        let dropped = next(&mut events, Server::Dropped).await;
+        drop(hold);
+        let dropped_at = timeline
+            .last("server: the handler is dropped")
+            .filter(|_| dropped);
+        Lesson::new(
+            BODY,
+            format!(
+                "the caller dropped fetch at t=2s without cancelling the token, but the server \
+                 let go of the request {}",
+                dropped_at.map_or("never".to_owned(), |when| format!("only at {}", at(when)))
+            ),
+        )
+        .ask(
+            "A cancel is one way a call ends; a caller that drops fetch is another. Is the \
+             request part of fetch's future, so that dropping fetch drops it, or on a task of \
+             its own that only the token can stop?",
+        )
+        .timeline(&timeline)
+        .check(dropped_at == Some(give_up_at));
+        nothing_left_running(&timeline, BODY, WORK, &[]).await;
+        the_callers_token_is_untouched(&timeline, &token, "was dropped");
     });
 }
 
