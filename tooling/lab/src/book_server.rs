@@ -1,29 +1,46 @@
-//! `cargo lab book`: builds the book, serves it on localhost, rebuilds it
+//! `cargo lab book`: builds the book, serves it on 127.0.0.1, rebuilds it
 //! when a page or an included source file changes, and tells each chapter's
 //! "Your turn" box whether its exercise is solved.
 //!
-//! The server is deliberately tiny (std only, one thread per connection,
-//! GET only): it serves files from `book/`, never anything outside it, and
-//! one dynamic resource, `/lab/status.json`. Every HTML page gets a
-//! `<meta name="lab-served">` so that `book-extras/lab-status.js` knows it
-//! may ask for the status.
+//! It is served by axum, the crate the course teaches, and stops work the way
+//! the course teaches:
+//!
+//! - Serving: `tower_http::services::ServeDir` answers GET and HEAD for files
+//!   of the built book only (it refuses `..`, encoded or not, and absolute
+//!   parts); one dynamic resource, `/lab/status.json`. Every HTML page of the
+//!   served copy carries `<meta name="lab-served">` (added when it is built),
+//!   so that `book-extras/lab-status.js` knows it may ask for the status.
+//! - Ctrl+C: the shutdown token is cancelled; `with_graceful_shutdown` stops
+//!   accepting and lets the requests in flight finish, within a drain
+//!   deadline (a browser may keep a connection open).
+//! - Rebuilds: a save while mdBook is still building the previous one
+//!   supersedes it: the build's future is dropped, and `kill_on_drop` stops
+//!   the mdBook process with it, then the newest sources are built.
+//!
+//! The server runs on a tokio runtime of its own, on a thread of its own, so
+//! the learner's watch loop (plain threads) is never held up by it.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::thread;
+use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use axum::routing::get;
 use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
-
-use anyhow::{Context, Result, bail};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_http::services::ServeDir;
 
 use crate::course::Course;
-use crate::files::fingerprint;
+use crate::files::{files_under, fingerprint, read, write};
 use crate::progress::Progress;
 use crate::tools;
+
+/// How long a stop waits for requests in flight.
+const DRAIN: Duration = Duration::from_secs(3);
 
 pub struct Options {
     pub port: u16,
@@ -40,70 +57,186 @@ impl Options {
     }
 }
 
-/// `cargo lab book`: serves until the process is stopped.
+/// `cargo lab book`: serves until Ctrl+C.
 pub fn run(course: &Course, options: &Options) -> Result<ExitCode> {
-    let _server = start(course, options)?;
+    let server = start(course, options)?;
     println!("(Ctrl+C to stop.)");
-    loop {
-        thread::park();
+    let shutdown = server.shutdown.clone();
+    server.runtime.block_on(async {
+        let _ = tokio::signal::ctrl_c().await;
+        println!(
+            "Stopping: the requests in flight finish (at most {} s) ...",
+            DRAIN.as_secs()
+        );
+        shutdown.cancel();
+    });
+    server.stop();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A running book server. Dropping it (or `stop`) cancels its token and
+/// waits, within the drain deadline, for the server to finish.
+pub struct BookServer {
+    pub url: String,
+    shutdown: CancellationToken,
+    runtime: tokio::runtime::Runtime,
+    served: Option<tokio::task::JoinHandle<()>>,
+    _watcher: notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
+}
+
+impl BookServer {
+    pub fn stop(mut self) {
+        self.stop_in_place();
+    }
+
+    fn stop_in_place(&mut self) {
+        self.shutdown.cancel();
+        if let Some(served) = self.served.take() {
+            let _ = self.runtime.block_on(async {
+                tokio::time::timeout(DRAIN + Duration::from_secs(1), served).await
+            });
+        }
     }
 }
 
-/// A running book server; it stops rebuilding when dropped (the listener
-/// thread ends with the process).
-pub struct BookServer {
-    pub url: String,
-    _rebuilder: notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
+impl Drop for BookServer {
+    fn drop(&mut self) {
+        self.stop_in_place();
+    }
 }
 
-/// Builds the book, starts serving it on a thread, and rebuilds it on change.
+/// Builds the book, starts serving it, and rebuilds it on change.
 pub fn start(course: &Course, options: &Options) -> Result<BookServer> {
     let root = course.root.clone();
     let mdbook = tools::mdbook(&root)?;
-    build(&mdbook, &root)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .thread_name("lab-book")
+        .build()
+        .context("cannot start the book server's runtime")?;
+    runtime.block_on(build(&mdbook, &root))?;
 
-    let listener = TcpListener::bind(("127.0.0.1", options.port))
-        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
-        .context("cannot listen on localhost")?;
+    let listener = runtime
+        .block_on(async {
+            match tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await {
+                Ok(listener) => Ok(listener),
+                Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await,
+            }
+        })
+        .context("cannot listen on 127.0.0.1")?;
     let url = format!("http://{}/", listener.local_addr()?);
     println!("The book is at {url}. It rebuilds when you edit a page.");
     if options.open {
         open_browser(&url);
     }
 
-    // Rebuild on change: pages, and the sources that pages include.
-    let watched: Vec<PathBuf> = ["src", "snippets/src", "solutions"]
+    let shutdown = CancellationToken::new();
+    let changed = Arc::new(Notify::new());
+    let watcher = watch_sources(&root, changed.clone())?;
+    runtime.spawn(rebuild_on_change(
+        mdbook,
+        root.clone(),
+        changed,
+        shutdown.child_token(),
+    ));
+    let app = router(&root);
+    let stop = shutdown.clone();
+    let served = runtime.spawn(async move {
+        let serving =
+            axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let mut serving = std::pin::pin!(serving.into_future());
+        tokio::select! {
+            _ = &mut serving => {}
+            // `with_graceful_shutdown` has no deadline of its own: a browser
+            // keeping a connection open would hold the stop for ever.
+            _ = async { stop.cancelled().await; tokio::time::sleep(DRAIN).await } => {}
+        }
+    });
+    Ok(BookServer {
+        url,
+        shutdown,
+        runtime,
+        served: Some(served),
+        _watcher: watcher,
+    })
+}
+
+/// The served book: the status, and the built files.
+fn router(root: &Path) -> Router {
+    let status_root = root.to_owned();
+    Router::new()
+        .route(
+            "/lab/status.json",
+            get(move || {
+                let root = status_root.clone();
+                async move { ([("cache-control", "no-store")], axum::Json(status(&root))) }
+            }),
+        )
+        .fallback_service(ServeDir::new(root.join(SERVED)))
+}
+
+/// Tells `rebuild_on_change` about real changes to the pages and the sources
+/// they include. The OS notifies the watcher, nothing polls.
+fn watch_sources(
+    root: &Path,
+    changed: Arc<Notify>,
+) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
+    let watched: Vec<PathBuf> = ["src", "snippets/src", "solutions", "book-extras"]
         .iter()
         .map(|dir| root.join(dir))
         .filter(|dir| dir.is_dir())
         .collect();
-    let rebuild_root = root.clone();
     let dirs = watched.clone();
     let mut seen = fingerprint(&dirs);
-    let mut rebuilder = new_debouncer(
+    let mut watcher = new_debouncer(
         Duration::from_millis(300),
         move |result: DebounceEventResult| {
             // Watchers also report files being read (mdBook reads every page):
-            // rebuild only when something was really written.
+            // only a real write counts.
             let now = fingerprint(&dirs);
             if result.is_ok() && now != seen {
                 seen = now;
-                if let Err(error) = build(&mdbook, &rebuild_root) {
-                    println!("{error}");
-                }
+                changed.notify_one();
             }
         },
     )
-    .context("cannot watch files")?;
+    .context("cannot watch the book's sources")?;
     for dir in &watched {
-        let _ = rebuilder.watcher().watch(dir, RecursiveMode::Recursive);
+        let _ = watcher.watcher().watch(dir, RecursiveMode::Recursive);
     }
+    Ok(watcher)
+}
 
-    thread::spawn(move || serve(listener, root));
-    Ok(BookServer {
-        url,
-        _rebuilder: rebuilder,
-    })
+/// Rebuilds after every change. A change that comes while a build runs
+/// supersedes it: the build's future is dropped, which kills mdBook
+/// (`kill_on_drop`), and the loop builds the newest sources.
+async fn rebuild_on_change(
+    mdbook: PathBuf,
+    root: PathBuf,
+    changed: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = changed.notified() => {}
+        }
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                // `notify_one` keeps a permit, so a save during the build is
+                // not lost: it wins this race, and the build starts over.
+                _ = changed.notified() => continue,
+                built = build(&mdbook, &root) => {
+                    if let Err(error) = built {
+                        println!("{error:#}");
+                    }
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Where the served copy of the book lives. It is built next to it and
@@ -111,16 +244,18 @@ pub fn start(course: &Course, options: &Options) -> Result<BookServer> {
 /// the `book/` folder of a plain `mdbook build` is left alone).
 const SERVED: &str = "target/lab/book";
 
-fn build(mdbook: &Path, root: &Path) -> Result<()> {
+async fn build(mdbook: &Path, root: &Path) -> Result<()> {
     let served = root.join(SERVED);
     let next = root.join("target/lab/book-next");
     let old = root.join("target/lab/book-old");
-    let output = std::process::Command::new(mdbook)
+    let output = tokio::process::Command::new(mdbook)
         .arg("build")
         .arg(root)
         .arg("--dest-dir")
         .arg(&next)
+        .kill_on_drop(true)
         .output()
+        .await
         .context("cannot run mdbook")?;
     if !output.status.success() {
         bail!(
@@ -128,114 +263,39 @@ fn build(mdbook: &Path, root: &Path) -> Result<()> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let _ = std::fs::remove_dir_all(&old);
+    mark_as_served(&next)?;
+    let _ = fs_err::remove_dir_all(&old);
     if served.exists() {
         fs_err::rename(&served, &old).context("cannot swap in the new book")?;
     }
     fs_err::rename(&next, &served).context("cannot swap in the new book")?;
-    let _ = std::fs::remove_dir_all(&old);
+    let _ = fs_err::remove_dir_all(&old);
     Ok(())
 }
 
-/// Serves until the process ends.
-pub fn serve(listener: TcpListener, root: PathBuf) {
-    for stream in listener.incoming().flatten() {
-        let root = root.clone();
-        thread::spawn(move || {
-            let _ = answer(stream, &root);
-        });
-    }
-}
-
-fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut request_line = String::new();
-    let mut reader = BufReader::new(stream.try_clone()?);
-    reader.read_line(&mut request_line)?;
-    // Read the headers to the blank line; nothing in them matters here.
-    let mut header = String::new();
-    while reader.read_line(&mut header)? > 2 {
-        header.clear();
-    }
-    let (status, content_type, body) = respond(&request_line, root);
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(&body)
-}
-
-/// The response to one request line: status, content type, body.
-fn respond(request_line: &str, root: &Path) -> (&'static str, &'static str, Vec<u8>) {
-    let mut words = request_line.split_whitespace();
-    let (Some(method), Some(target)) = (words.next(), words.next()) else {
-        return ("400 Bad Request", "text/plain", b"bad request".to_vec());
-    };
-    if method != "GET" {
-        return ("405 Method Not Allowed", "text/plain", b"only GET".to_vec());
-    }
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    if path == "/lab/status.json" {
-        return ("200 OK", "application/json", status_json(root).into_bytes());
-    }
-    let Some(file) = file_for(&root.join(SERVED), path) else {
-        return ("400 Bad Request", "text/plain", b"bad path".to_vec());
-    };
-    match std::fs::read(&file) {
-        Ok(bytes) if file.extension().is_some_and(|ext| ext == "html") => {
-            let html = String::from_utf8_lossy(&bytes).replacen(
+/// Adds `<meta name="lab-served">` to every page of a built copy.
+fn mark_as_served(book: &Path) -> Result<()> {
+    for page in files_under(book)? {
+        if page.extension().is_some_and(|ext| ext == "html") {
+            let html = read(&page)?.replacen(
                 "<head>",
                 "<head>\n<meta name=\"lab-served\" content=\"cargo lab book\">",
                 1,
             );
-            ("200 OK", "text/html; charset=utf-8", html.into_bytes())
-        }
-        Ok(bytes) => ("200 OK", content_type(&file), bytes),
-        Err(_) => ("404 Not Found", "text/plain", b"not found".to_vec()),
-    }
-}
-
-/// Maps a URL path to a file inside `book`; `None` for anything that could
-/// leave it (`..`, absolute parts, percent-encoded tricks are not decoded).
-fn file_for(book: &Path, url_path: &str) -> Option<PathBuf> {
-    let relative = url_path.trim_start_matches('/');
-    if relative.contains('%') || relative.contains('\\') {
-        return None;
-    }
-    let mut file = book.to_path_buf();
-    for component in Path::new(relative).components() {
-        match component {
-            Component::Normal(part) => file.push(part),
-            Component::CurDir => {}
-            _ => return None,
+            write(&page, html)?;
         }
     }
-    if relative.is_empty() || relative.ends_with('/') {
-        file.push("index.html");
-    }
-    Some(file)
-}
-
-fn content_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|ext| ext.to_str()) {
-        Some("css") => "text/css",
-        Some("js") => "text/javascript",
-        Some("json") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("woff2") => "font/woff2",
-        Some("woff") => "font/woff",
-        Some("ttf") => "font/ttf",
-        Some("ico") => "image/x-icon",
-        Some("txt") => "text/plain",
-        _ => "application/octet-stream",
-    }
+    Ok(())
 }
 
 /// `{"solved":["why","drop"]}`
-fn status_json(root: &Path) -> String {
-    let solved: Vec<String> = Course::load(root)
+#[derive(serde::Serialize)]
+struct Status {
+    solved: Vec<String>,
+}
+
+fn status(root: &Path) -> Status {
+    let solved = Course::load(root)
         .ok()
         .zip(Progress::load(root).ok())
         .map(|(course, progress)| {
@@ -243,11 +303,11 @@ fn status_json(root: &Path) -> String {
                 .exercises
                 .iter()
                 .filter(|e| progress.is_solved(&e.name))
-                .map(|e| format!("{:?}", e.name))
+                .map(|e| e.name.clone())
                 .collect()
         })
         .unwrap_or_default();
-    format!("{{\"solved\":[{}]}}", solved.join(","))
+    Status { solved }
 }
 
 fn open_browser(url: &str) {
@@ -273,55 +333,104 @@ fn open_browser(url: &str) {
 
 #[cfg(test)]
 mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
     use super::*;
 
-    #[test]
-    fn paths_stay_inside_the_book() {
-        let book = Path::new("/course/book");
-        assert_eq!(file_for(book, "/"), Some(book.join("index.html")));
-        assert_eq!(file_for(book, "/why.html"), Some(book.join("why.html")));
-        assert_eq!(
-            file_for(book, "/css/chrome.css"),
-            Some(book.join("css/chrome.css"))
-        );
-        assert_eq!(file_for(book, "/../Cargo.toml"), None);
-        assert_eq!(file_for(book, "/css/../../Cargo.toml"), None);
-        assert_eq!(file_for(book, "/%2e%2e/Cargo.toml"), None);
-        assert_eq!(file_for(book, "/..\\Cargo.toml"), None);
-    }
-
-    #[test]
-    fn only_get_is_answered() {
-        let (status, _, _) = respond("POST /why.html HTTP/1.1", Path::new("/nowhere"));
-        assert_eq!(status, "405 Method Not Allowed");
-        let (status, _, _) = respond("", Path::new("/nowhere"));
-        assert_eq!(status, "400 Bad Request");
-    }
-
-    #[test]
-    fn pages_are_marked_as_served_and_the_status_is_json() {
-        let root = std::env::temp_dir().join(format!("lab-book-server-{}", std::process::id()));
-        std::fs::create_dir_all(root.join(SERVED)).unwrap();
-        std::fs::write(
-            root.join(SERVED).join("why.html"),
+    fn scratch(name: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("lab-book-{name}-{}", std::process::id()));
+        let _ = fs_err::remove_dir_all(&root);
+        write(
+            &root.join(SERVED).join("why.html"),
             "<html><head><title>x</title></head></html>",
         )
         .unwrap();
-        let (status, content_type, body) = respond("GET /why.html HTTP/1.1", &root);
+        write(
+            &root.join(SERVED).join("index.html"),
+            "<html><head></head></html>",
+        )
+        .unwrap();
+        write(&root.join("Cargo.toml"), "secret").unwrap();
+        root
+    }
+
+    async fn get_status(root: &Path, method: &str, uri: &str) -> (StatusCode, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
+        let response = router(root).oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn only_the_book_is_served() {
+        let root = scratch("paths");
         assert_eq!(
-            (status, content_type),
-            ("200 OK", "text/html; charset=utf-8")
+            get_status(&root, "GET", "/why.html").await.0,
+            StatusCode::OK
         );
+        assert_eq!(
+            get_status(&root, "GET", "/").await.0,
+            StatusCode::OK,
+            "index.html"
+        );
+        for trick in [
+            "/../Cargo.toml",
+            "/%2e%2e/Cargo.toml",
+            "/..%2fCargo.toml",
+            "/css/../../Cargo.toml",
+            "/..\\Cargo.toml",
+        ] {
+            let (status, body) = get_status(&root, "GET", trick).await;
+            assert!(!body.contains("secret"), "{trick} reached outside the book");
+            assert_ne!(status, StatusCode::OK, "{trick}");
+        }
+        assert_eq!(
+            get_status(&root, "GET", "/missing.html").await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            get_status(&root, "POST", "/why.html").await.0,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            get_status(&root, "DELETE", "/lab/status.json").await.0,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_status_is_json() {
+        let root = scratch("status");
+        let (status, body) = get_status(&root, "GET", "/lab/status.json").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, r#"{"solved":[]}"#)
+        );
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn built_pages_are_marked_as_served() {
+        let root = scratch("marked");
+        mark_as_served(&root.join(SERVED)).unwrap();
+        let page = read(&root.join(SERVED).join("why.html")).unwrap();
         assert!(
-            String::from_utf8(body)
-                .unwrap()
-                .contains(r#"<meta name="lab-served""#)
+            page.contains(
+                r#"<head>
+<meta name="lab-served""#
+            ),
+            "{page}"
         );
-        let (status, _, _) = respond("GET /missing.html HTTP/1.1", &root);
-        assert_eq!(status, "404 Not Found");
-        let (_, content_type, body) = respond("GET /lab/status.json HTTP/1.1", &root);
-        assert_eq!(content_type, "application/json");
-        assert_eq!(String::from_utf8(body).unwrap(), r#"{"solved":[]}"#);
-        std::fs::remove_dir_all(root).unwrap();
+        fs_err::remove_dir_all(root).unwrap();
     }
 }

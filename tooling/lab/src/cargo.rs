@@ -207,7 +207,10 @@ struct Diagnostic {
 /// on past crates that do not compile.
 pub fn build_tests(manifest: &Path, target_dir: &Path) -> Result<Build> {
     let output = cargo()
-        .args(["test", "--no-run", "--workspace", "--lib", "--no-fail-fast"])
+        // `cargo build --tests` builds what `cargo test --no-run` would,
+        // and unlike `cargo test` it can go on past a crate that does not
+        // compile (`--keep-going`), so one broken wrong fix costs only itself.
+        .args(["build", "--tests", "--workspace", "--keep-going"])
         .args(["--message-format", "json", "--quiet", "--manifest-path"])
         .arg(manifest)
         .env("CARGO_TARGET_DIR", target_dir)

@@ -461,8 +461,11 @@ fn lay_out<'c>(
     scratch::prune(scratch, &["exercises", "solutions", "wrong_fixes"], &kept)?;
     // The members are named one by one: a glob that matches nothing (no
     // wrong fix yet) would make cargo refuse the workspace.
+    // A wrong fix whose patch does not apply has no crate: it is reported
+    // as broken, and left out of the workspace (cargo would refuse it).
     let members: Vec<String> = kept
         .iter()
+        .filter(|dir| dir.join("Cargo.toml").is_file())
         .map(|dir| {
             dir.strip_prefix(scratch)
                 .unwrap_or(dir)
