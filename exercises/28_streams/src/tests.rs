@@ -15,8 +15,11 @@ use axum::middleware;
 use axum::response::Response;
 use futures_util::StreamExt;
 use test_support::http::{TestServer, hold_the_clock};
-use test_support::{Lesson, Probe, Timeline, at, nothing_left_running, paused};
+use test_support::{
+    Lesson, Probe, Timeline, at, drop_at_every_point, nothing_left_running, paused,
+};
 use tokio::sync::mpsc;
+use tower::ServiceExt;
 
 use super::*;
 
@@ -229,5 +232,60 @@ fn a_patient_client_gets_every_page_as_soon_as_it_is_ready() {
         drop(response);
         drop(server);
         nothing_left_running(&timeline, CHAPTER, &["page", "export"], &[&probe]).await;
+    });
+}
+
+#[test]
+fn the_export_stops_wherever_its_body_is_dropped() {
+    paused(|| async {
+        // No network: the router is called directly and its body read to
+        // the end; the sweep drops that reading after each of its polls, the
+        // way hyper drops a body whose client left.
+        let probe = Probe::new("the export's progress callback");
+        let points = drop_at_every_point(
+            || {
+                let timeline = Timeline::start();
+                let router = app(listen(&timeline, &probe));
+                let reader = timeline.clone();
+                let read_all = async move {
+                    let request = axum::http::Request::get("/export")
+                        .body(Body::empty())
+                        .expect("a request");
+                    let response = router.oneshot(request).await.expect("an answer");
+                    let mut body = response.into_body().into_data_stream();
+                    let mut pages = 0;
+                    while let Some(Ok(chunk)) = body.next().await {
+                        pages += String::from_utf8_lossy(&chunk).matches("-- end of page").count();
+                        reader.record(format!("reader got {pages} page(s)"));
+                    }
+                };
+                (timeline, read_all)
+            },
+            async |timeline: Timeline, point| {
+                let dropped_at = timeline.now();
+                timeline.record(format!("the body is dropped {point}"));
+                tokio::time::sleep(test_support::leftovers::AN_HOUR).await;
+                let late = timeline.after(dropped_at, "page").len();
+                let finished = timeline.count("export finished");
+                Lesson::new(
+                    CHAPTER,
+                    format!(
+                        "the response body was dropped at {} ({point}), but {late} page \
+                         queries finished after that, and the export was reported finished \
+                         {finished} time(s)",
+                        at(dropped_at)
+                    ),
+                )
+                .ask("Is the work inside the body, so that dropping the body drops it? Or on a task that goes on?")
+                .timeline(&timeline)
+                .check(late == 0 && finished == 0);
+            },
+        )
+        .await;
+        assert!(
+            points as u32 >= PAGES,
+            "the export should wait once per page at least, not {points} times"
+        );
+        nothing_left_running(&Timeline::start(), CHAPTER, &["page"], &[&probe]).await;
     });
 }
