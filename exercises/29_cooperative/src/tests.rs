@@ -6,10 +6,10 @@
 //! real clock, bounded by the watchdog.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, paused, real_time, tasks_alive};
+use test_support::{Lesson, Timeline, cancel_at_every_point, paused, real_time, tasks_alive};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -70,6 +70,47 @@ fn a_shutdown_during_the_replay_stops_it_at_once() {
         .ask("Once the replay has let the shutdown run, does it look at the token before it applies another event?")
         .timeline(&timeline)
         .check(result == Err(Cancelled) && applied == before);
+    });
+}
+
+#[test]
+fn a_shutdown_at_any_point_stops_the_replay_before_the_next_event() {
+    paused(|| async {
+        const SHORT: u64 = 2_000;
+        cancel_at_every_point(
+            || {
+                let projection = Arc::new(Projection::default());
+                let shutdown = CancellationToken::new();
+                let applied_at_cancel = Arc::new(AtomicU64::new(0));
+                let replay = {
+                    let (projection, shutdown) = (projection.clone(), shutdown.clone());
+                    async move { replay(&mut Journal::new(SHORT), &projection, &shutdown).await }
+                };
+                ((projection, shutdown, applied_at_cancel), replay)
+            },
+            |(projection, shutdown, applied_at_cancel)| {
+                applied_at_cancel.store(projection.applied(), Ordering::SeqCst);
+                shutdown.cancel();
+            },
+            async |(projection, _, applied_at_cancel), point, result| {
+                let at_cancel = applied_at_cancel.load(Ordering::SeqCst);
+                let after = projection.applied() - at_cancel;
+                // An hour for anything the replay left behind to show itself.
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                let later = projection.applied() - at_cancel - after;
+                Lesson::new(
+                    YIELDS,
+                    format!(
+                        "a replay of {SHORT} events was shut down {point}, with {at_cancel} applied; it returned \
+                         {result:?} after applying {after} more, and {later} more in the hour after \
+                         (expected Err(Cancelled), 0 and 0)."
+                    ),
+                )
+                .ask("Where the replay gives the thread back, does it look at the token before it applies the next event?")
+                .check(result == Err(Cancelled) && after == 0 && later == 0);
+            },
+        )
+        .await;
     });
 }
 
