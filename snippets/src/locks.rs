@@ -8,7 +8,9 @@
 //! permit straight to the first waiter in the queue, before that waiter is
 //! polled again; `impl Drop for Acquire` removes a dropped waiter and
 //! passes on any permit it had been handed); `src/sync/semaphore.rs` (the
-//! same queue, the same "# Cancel safety" note for `acquire`).
+//! same queue, the same "# Cancel safety" note for `acquire`);
+//! `src/sync/notify.rs` (`drop_notified` forwards a `notify_one` that a
+//! dropped waiter had been picked for).
 
 use std::pin::pin;
 use std::time::Duration;
@@ -288,6 +290,25 @@ mod tests {
             // Dropping the waiter passes the lock on (`impl Drop for Acquire`).
             drop(queued);
             assert!(mutex.try_lock().is_ok());
+        });
+    }
+
+    /// `Notify::notified` has a queue too: `notify_one` picks the first
+    /// waiter, and a picked waiter that is dropped before it is polled
+    /// passes the notification to the next one. Source: "# Cancel safety"
+    /// of `notified` and `drop_notified` in `src/sync/notify.rs`.
+    #[test]
+    fn a_dropped_notified_passes_its_notification_on() {
+        paused(|| async {
+            let notify = tokio::sync::Notify::new();
+            let mut first = task::spawn(notify.notified());
+            let mut second = task::spawn(notify.notified());
+            assert!(first.poll().is_pending() && second.poll().is_pending());
+            notify.notify_one();
+            assert!(first.is_woken() && !second.is_woken());
+            drop(first);
+            assert!(second.is_woken());
+            assert!(second.poll().is_ready());
         });
     }
 
