@@ -209,9 +209,20 @@ fn quotes_dropped_at_any_point_stop_their_work() {
                 let (pricer, probe) = pricer(&timeline);
                 let asking = pricer.clone();
                 let recorder = timeline.clone();
-                let two_quotes = async move {
+                let quotes = async move {
                     ask(&asking, &recorder, 1).await;
                     ask(&asking, &recorder, 2).await;
+                };
+                // The requester also turns a spinner every 1.3 s (never on a
+                // whole second, when the actor's steps end), so that the sweep
+                // drops it in the middle of a computation too.
+                let spinner = async {
+                    for _ in 0..8 {
+                        tokio::time::sleep(Duration::from_millis(1300)).await;
+                    }
+                };
+                let two_quotes = async move {
+                    tokio::join!(quotes, spinner);
                 };
                 ((timeline, pricer, probe), two_quotes)
             },
