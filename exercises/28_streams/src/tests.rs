@@ -214,6 +214,20 @@ fn a_patient_client_gets_every_page_as_soon_as_it_is_ready() {
         .ask("Does the export stop before its end, for a client who is still there?")
         .timeline(&timeline)
         .check(got == PAGES && rows == 25 * PAGES as usize);
+        let in_order = text
+            .lines()
+            .filter(|line| line.starts_with("order "))
+            .eq((1..=25 * PAGES).map(|order| format!("order {order}")));
+        Lesson::new(
+            CHAPTER_BODY,
+            format!(
+                "a client that waits got every page, but not orders 1 to {}, each once and in order",
+                25 * PAGES
+            ),
+        )
+        .ask("The fix changes when the export stops, not what it sends: are the pages' rows still the same?")
+        .timeline(&timeline)
+        .check(in_order);
         Lesson::new(
             CHAPTER_BODY,
             format!(
