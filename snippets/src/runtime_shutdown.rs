@@ -26,10 +26,7 @@ pub fn start_and_drop_a_helper() -> io::Result<u32> {
 // ANCHOR: kill_on_drop
 /// The same helper, tied to its handle: whoever drops the `Child` kills it.
 pub fn start_a_tied_helper() -> io::Result<Child> {
-    Command::new("sleep")
-        .arg("3600")
-        .kill_on_drop(true)
-        .spawn()
+    Command::new("sleep").arg("3600").kill_on_drop(true).spawn()
 }
 // ANCHOR_END: kill_on_drop
 

@@ -24,10 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::*;
 
-const CHAPTER: &str =
-    "\"When the runtime ends\", section \"A blocking read holds the runtime\" (src/runtime-shutdown.md)";
-const CHILD: &str =
-    "\"When the runtime ends\", section \"A child process outlives its handle\" (src/runtime-shutdown.md)";
+const CHAPTER: &str = "\"When the runtime ends\", section \"A blocking read holds the runtime\" (src/runtime-shutdown.md)";
+const CHILD: &str = "\"When the runtime ends\", section \"A child process outlives its handle\" (src/runtime-shutdown.md)";
 
 /// Only a broken test waits this long for the helper to start.
 const EVENT_LIMIT: Duration = Duration::from_secs(5);
@@ -39,18 +37,27 @@ const GONE_LIMIT: Duration = Duration::from_secs(2);
 
 /// The console the test types into: `read` blocks until the test sends a
 /// line (or an error), and returns the end of input once the test drops it.
+/// It says so on `blocked` each time a read finds nothing typed and waits.
 struct Console {
     typed: mpsc::Receiver<io::Result<Vec<u8>>>,
     pending: Vec<u8>,
+    blocked: mpsc::Sender<()>,
 }
 
 impl Read for Console {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pending.is_empty() {
-            match self.typed.recv() {
-                Ok(Ok(bytes)) => self.pending = bytes,
-                Ok(Err(error)) => return Err(error),
-                Err(_) => return Ok(0),
+            let next = match self.typed.try_recv() {
+                Err(mpsc::TryRecvError::Empty) => {
+                    let _ = self.blocked.send(());
+                    self.typed.recv().ok()
+                }
+                next => next.ok(),
+            };
+            match next {
+                Some(Ok(bytes)) => self.pending = bytes,
+                Some(Err(error)) => return Err(error),
+                None => return Ok(0),
             }
         }
         let n = buf.len().min(self.pending.len());
@@ -69,6 +76,7 @@ struct Session {
     stop: CancellationToken,
     pid: u32,
     returned: mpsc::Receiver<io::Result<Ended>>,
+    blocked: mpsc::Receiver<()>,
 }
 
 fn start(timeline: &Timeline) -> Session {
@@ -76,9 +84,11 @@ fn start(timeline: &Timeline) -> Session {
     let stop = CancellationToken::new();
     let (pid_tx, pid_rx) = mpsc::channel();
     let (returned_tx, returned) = mpsc::channel();
+    let (blocked_tx, blocked) = mpsc::channel();
     let console = Console {
         typed,
         pending: Vec::new(),
+        blocked: blocked_tx,
     };
     let token = stop.clone();
     thread::spawn(move || {
@@ -99,6 +109,7 @@ fn start(timeline: &Timeline) -> Session {
         stop,
         pid,
         returned,
+        blocked,
     }
 }
 
@@ -225,6 +236,11 @@ fn ctrl_c_ends_run_within_its_grace_while_the_console_waits() {
         let timeline = Timeline::start();
         let session = start(&timeline);
         session.type_line("status");
+        session
+            .blocked
+            .recv_timeout(EVENT_LIMIT)
+            .expect("`run` reads its console");
+        timeline.record("the console read waits for a line");
         Lesson::new(
             CHILD,
             format!(
