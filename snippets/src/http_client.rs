@@ -1,5 +1,6 @@
-//! The chapter's other client examples, compiled and tested here (they need
-//! reqwest, so they cannot live in the light `snippets` crate).
+//! Examples for "HTTP client calls" (src/http-client.md) that are not the
+//! exercise's solution: a client with its time limits, and what a caller
+//! does about each kind of failure, with tests that pin what the chapter says.
 
 use std::time::Duration;
 

@@ -1,12 +1,18 @@
-//! The chapter's other ways to stop work when the client leaves, compiled
-//! and tested here (they need axum, so they cannot live in the light
-//! `snippets` crate):
+//! Examples for "HTTP: the client went away" (src/http-disconnect.md) that
+//! are not the exercise's solution, the chapter's other ways to stop work
+//! when the client leaves:
 //!
 //! - a handler that keeps its task, tied to it with `AbortOnDropHandle`;
 //! - a `RequestAborted`-style token made by a middleware, a child of the
 //!   service's shutdown token;
 //! - an access log whose guard records a client that went away as 499, at
 //!   info level.
+//!
+//! They run a small report of their own (`build_report`), a step a second,
+//! like the exercise's.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Extension;
 use axum::Router;
@@ -19,7 +25,29 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
-use crate::{OnStep, build_report, render};
+/// How many steps the examples' report takes.
+pub const STEPS: u32 = 8;
+/// How long one step (one query plus its processing) takes.
+pub const STEP_TIME: Duration = Duration::from_secs(1);
+
+/// Told after each step (a progress bar, a metric; the tests listen here).
+pub type OnStep = Arc<dyn Fn(u32) + Send + Sync>;
+
+/// The report: one row per step.
+async fn build_report(on_step: OnStep) -> Vec<u32> {
+    let mut rows = Vec::new();
+    for step in 1..=STEPS {
+        tokio::time::sleep(STEP_TIME).await; // one query and its processing
+        rows.push(step * step);
+        on_step(step);
+    }
+    rows
+}
+
+/// One row per line.
+fn render(rows: &[u32]) -> String {
+    rows.iter().map(|row| format!("{row}\n")).collect()
+}
 
 // ANCHOR: abort_on_drop
 async fn report_on_its_own_task(State(on_step): State<OnStep>) -> String {
@@ -143,8 +171,7 @@ pub fn app_with_token(on_step: OnStep, shutdown: CancellationToken) -> Router {
 #[cfg(test)]
 mod tests {
     use std::fmt;
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
+    use std::sync::Mutex;
 
     use test_support::http::TestServer;
     use test_support::{Timeline, paused};
@@ -154,8 +181,27 @@ mod tests {
     use tracing::{Event, Level, Metadata, Subscriber};
 
     use super::*;
-    use crate::tests::watched;
     use test_support::http::hold_the_clock;
+
+    /// `router`, with a middleware that says when the server lets go of a
+    /// request (its future is done or dropped).
+    fn watched(router: Router) -> (Router, mpsc::UnboundedReceiver<()>) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let watch = move |request: Request, next: Next| {
+            let sender = sender.clone();
+            async move {
+                struct LetGo(mpsc::UnboundedSender<()>);
+                impl Drop for LetGo {
+                    fn drop(&mut self) {
+                        let _ = self.0.send(());
+                    }
+                }
+                let _let_go = LetGo(sender);
+                next.run(request).await
+            }
+        };
+        (router.layer(middleware::from_fn(watch)), receiver)
+    }
 
     /// `app_with_token` under a shutdown token nobody cancels.
     fn app_with_token_alone(on_step: OnStep) -> Router {

@@ -1,5 +1,6 @@
-//! The chapter's other time limits, compiled and tested here (they need
-//! axum and tower-http, so they cannot live in the light `snippets` crate).
+//! Examples for "HTTP: request time limits" (src/http-timeout.md) that are
+//! not the exercise's solution: one limit for a whole router, and a limit on
+//! the pauses in a request body, with tests that pin what the chapter says.
 
 use std::time::Duration;
 

@@ -9,10 +9,10 @@
 //! is awaited in the handler, so it is part of the future hyper drops, and
 //! it stops at whichever step it was waiting on.
 //!
-//! The module `request_aborted` shows the other fixes the chapter names: an
-//! owned task (`AbortOnDropHandle`), and a `RequestAborted`-style token made
-//! by a middleware, with an access log that records a client that left as
-//! 499, at info level.
+//! `snippets/src/http_disconnect.rs` shows the other fixes the chapter names:
+//! an owned task (`AbortOnDropHandle`), and a `RequestAborted`-style token
+//! made by a middleware, with an access log that records a client that left
+//! as 499, at info level.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +20,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-
-pub mod request_aborted;
 
 /// How many steps a full report takes.
 pub const STEPS: u32 = 35;

@@ -30,8 +30,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use tower_http::timeout::TimeoutLayer;
 
-pub mod limits;
-
 /// How long a report may take before the server answers 503.
 pub const REPORT_LIMIT: Duration = Duration::from_secs(10);
 /// Opening the database connection.

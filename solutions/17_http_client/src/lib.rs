@@ -20,8 +20,6 @@ use std::time::Duration;
 use reqwest::Client;
 use tokio_util::sync::CancellationToken;
 
-pub mod client_setup;
-
 /// How long the supplier may take, from connecting to the last byte.
 pub const FETCH_LIMIT: Duration = Duration::from_secs(10);
 

@@ -15,8 +15,8 @@
 //! failed INSERT takes the same path. So the table holds all of a statement
 //! or none of it.
 //!
-//! The module `book` holds the chapter's other examples, with the tests that
-//! pin what the chapter says about them.
+//! The chapter's other examples are in `snippets/src/database.rs`, with the
+//! tests that pin what the chapter says about them.
 
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::mpsc;
@@ -80,8 +80,6 @@ pub async fn import(
     Ok(payments.len())
 }
 // ANCHOR_END: import
-
-pub mod book;
 
 #[cfg(test)]
 #[path = "../../../exercises/18_database/src/tests.rs"]

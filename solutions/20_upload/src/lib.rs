@@ -225,8 +225,6 @@ fn new_upload_id() -> String {
     format!("{random:016x}-{serial}")
 }
 
-pub mod examples;
-
 #[cfg(test)]
 #[path = "../../../exercises/20_upload/src/tests.rs"]
 mod tests;
