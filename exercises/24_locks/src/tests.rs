@@ -153,6 +153,24 @@ fn a_refused_transfer_changes_nothing() {
 }
 
 #[test]
+fn a_transfer_of_the_whole_balance_is_applied() {
+    paused(|| async {
+        let bank = Bank::new(vec![100, 50]);
+        let result = bank.transfer(1, 0, 50).await;
+        let balances = bank.try_balances();
+        Lesson::new(
+            TRANSFER,
+            format!(
+                "a transfer of 50 from account 1, which holds exactly 50, returned {result:?} \
+                 (expected Ok(())); afterwards the balances were {balances:?} (expected [150, 0])."
+            ),
+        )
+        .ask("May an account be emptied? The check refuses only what the account does not hold.")
+        .check(result == Ok(()) && balances == Some(vec![150, 0]));
+    });
+}
+
+#[test]
 fn a_query_during_a_statement_is_answered() {
     paused(|| async {
         let timeline = Timeline::start();
