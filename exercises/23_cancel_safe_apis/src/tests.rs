@@ -13,7 +13,7 @@ use super::*;
 const SAFE: &str = "\"Cancel-safe APIs\", section \"Reserve, then send\" (src/cancel-safe-apis.md)";
 const TICKS: &str =
     "\"Cancel-safe APIs\", section \"Cancel-safe building blocks\" (src/cancel-safe-apis.md)";
-const OWN: &str = "\"Cancel-safe APIs\", section \"Document your own: # Cancel safety\" (src/cancel-safe-apis.md)";
+const OWN: &str = "\"Cancel-safe APIs\", section \"Say it in the docs\" (src/cancel-safe-apis.md)";
 
 /// How many orders each test sends: more than downstream holds, many times over.
 const ORDERS: u64 = 12;
