@@ -97,11 +97,11 @@ fn a_requester_that_left_while_queued_is_skipped() {
         let timeline = Timeline::start();
         let (pricer, _probe) = pricer(&timeline);
         let started = Instant::now();
-        // Three requests at t=0s, in this order; the second gives up at t=3s,
+        // Three requests at t=0s, in this order; the second gives up at t=3.5s,
         // while the first is still being computed.
         let (first, second, third) = tokio::join!(
             ask(&pricer, &timeline, 1),
-            tokio::time::timeout(Duration::from_secs(3), ask(&pricer, &timeline, 2)),
+            tokio::time::timeout(Duration::from_millis(3500), ask(&pricer, &timeline, 2)),
             async {
                 let answer = ask(&pricer, &timeline, 3).await;
                 (answer, started.elapsed())
@@ -118,7 +118,7 @@ fn a_requester_that_left_while_queued_is_skipped() {
         Lesson::new(
             LEFT,
             format!(
-                "the requester of item 2 gave up at t=3s while its request was still queued, but the actor \
+                "the requester of item 2 gave up at t=3.5s while its request was still queued, but the actor \
                  ran {} step(s) of item 2, and item 3 was answered {third:?} at {} instead of Some(300) at t=10s.",
                 wasted,
                 at(answered)

@@ -6,7 +6,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, drop_at_every_point, nothing_left_running, paused};
+use test_support::{
+    Lesson, Timeline, at, drop_at_every_point, nothing_left_running, paused, tasks_alive,
+};
 
 use super::*;
 
@@ -82,6 +84,17 @@ fn every_order_arrives_while_downstream_is_slow() {
               When the tick wins the inner `select!`, what happens to the `send` future, and to the order it holds?")
         .timeline(&timeline)
         .check(got == (1..=ORDERS).collect::<Vec<_>>() && forwarded == ORDERS);
+
+        nothing_left_running(&timeline, SAFE, &["stats"], &[]).await;
+        Lesson::new(
+            SAFE,
+            format!(
+                "an hour after forward returned, {} task(s) it started are alive",
+                tasks_alive()
+            ),
+        )
+        .ask("`forward` is an ordinary async fn: did it spawn something that outlives it?")
+        .check(tasks_alive() == 0);
     });
 }
 
