@@ -185,6 +185,8 @@ fn forward_ends_when_downstream_is_gone() {
             OWN,
             format!("downstream's receiver was gone from the start, and forward returned {forwarded:?} instead of Ok(0) at once"),
         )
+        .ask("Does `forward` wait for an order before it knows there is anywhere to put it? \
+              `downstream.reserve()` fails at once when the receiver is gone.")
         .timeline(&timeline)
         .check(forwarded == Ok(0) && timeline.now() == Duration::ZERO);
         drop(orders);
