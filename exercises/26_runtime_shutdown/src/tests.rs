@@ -235,7 +235,8 @@ fn ctrl_c_ends_run_within_its_grace_while_the_console_waits() {
     run_bounded(|| {
         let timeline = Timeline::start();
         let session = start(&timeline);
-        session.type_line("status");
+        // Nothing is typed: the read must be blocked with no line pending,
+        // or it could end by itself on its next send.
         session
             .blocked
             .recv_timeout(EVENT_LIMIT)

@@ -14,7 +14,9 @@
 
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, at, nothing_left_running, paused, tasks_alive};
+use test_support::{
+    Lesson, Timeline, at, drop_at_every_point, nothing_left_running, paused, tasks_alive,
+};
 
 use super::*;
 
@@ -206,5 +208,36 @@ fn a_job_with_no_workers_still_deletes_its_folder() {
         )
         .timeline(&timeline)
         .check(position(&timeline, "scratch folder deleted").is_some());
+    });
+}
+
+#[test]
+fn a_shutdown_dropped_at_any_point_leaves_no_worker_behind() {
+    paused(|| async {
+        drop_at_every_point(
+            || {
+                let (timeline, supervisor) = job(&[Kind::Polite, Kind::Deaf]);
+                let stopping = async move {
+                    tokio::time::sleep(STOP_AT).await;
+                    supervisor.shutdown().await
+                };
+                (timeline, stopping)
+            },
+            async |timeline, point| {
+                timeline.record(format!("the caller drops shutdown() {point}"));
+                nothing_left_running(&timeline, CHAPTER, &["worker"], &[]).await;
+                Lesson::new(
+                    CHAPTER,
+                    format!(
+                        "shutdown() was dropped {point}, and an hour later {} worker tasks are alive",
+                        tasks_alive()
+                    ),
+                )
+                .ask("Does `shutdown` hand its workers to anything that outlives it?")
+                .timeline(&timeline)
+                .check(tasks_alive() == 0);
+            },
+        )
+        .await;
     });
 }
