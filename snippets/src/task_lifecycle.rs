@@ -138,6 +138,21 @@ mod tests {
         });
     }
 
+    /// `JoinSet::shutdown` (tokio `src/task/join_set.rs`) is `abort_all()`
+    /// then `join_next()` until empty, results thrown away: a panic is lost.
+    #[test]
+    fn join_set_shutdown_throws_the_outcomes_away() {
+        paused(|| async {
+            let mut set = tokio::task::JoinSet::new();
+            set.spawn(async { panic!("lost") });
+            set.spawn(std::future::pending::<()>());
+            yield_now().await; // the first task panics
+            let nothing: () = set.shutdown().await;
+            assert_eq!(nothing, ());
+            assert!(set.is_empty() && set.join_next().await.is_none());
+        });
+    }
+
     fn is_clone_and_send<T: Clone + Send + 'static>(_: &T) {}
 
     // ANCHOR: abort_handle
