@@ -488,3 +488,35 @@ fn a_dropped_report_stops_sqlite() {
         database.close().await;
     });
 }
+
+#[test]
+fn a_report_that_fails_is_a_database_error_not_a_cancel() {
+    real_time(|| async {
+        let database = Database::new("report-fails").await;
+        // The report's table is gone: SQLite refuses the statement at once.
+        sqlx::query("DROP TABLE payments")
+            .execute(&database.pool)
+            .await
+            .expect("drop the payments table");
+        let token = CancellationToken::new();
+        let result = timeout(
+            EVENT_LIMIT,
+            suspected_duplicates(&database.pool, &token, || {}),
+        )
+        .await;
+        Lesson::new(
+            CHAPTER,
+            format!(
+                "nobody cancelled, and the report's table does not exist: it should answer \
+                 Err(Database(..)), but gave {}.",
+                match &result {
+                    Ok(result) => format!("{result:?}"),
+                    Err(_) => "no answer within 5 s".to_owned(),
+                }
+            ),
+        )
+        .ask("Is every failed statement a cancel? Only an interrupt that the token asked for is.")
+        .check(matches!(result, Ok(Err(ReportError::Database(_)))));
+        database.close().await;
+    });
+}
