@@ -297,6 +297,26 @@ fn save_upload_stops_reading_at_its_limit() {
 }
 
 #[test]
+fn an_upload_of_exactly_the_limit_is_kept() {
+    paused(|| async {
+        let folders = Folders::new("upload-at-limit");
+        // 64 chunks of 1 KiB: exactly the 64 KiB limit, not a byte more.
+        let body = stream::iter(0..64).map(|_| Ok::<_, io::Error>(chunk(b'x', 1024)));
+        let result = save_upload(&folders.uploads, "exact.bin", body, TEST_LIMIT).await;
+        let size = result.as_ref().map(|saved| saved.size).ok();
+        Lesson::new(
+            LIMITS,
+            format!(
+                "an upload of exactly the 64 KiB limit should be kept, but save_upload returned \
+                 {result:?}."
+            ),
+        )
+        .ask("Is the limit the largest size allowed, or the first size refused?")
+        .check(size == Some(TEST_LIMIT) && folders.upload_names().len() == 1);
+    });
+}
+
+#[test]
 fn a_half_received_upload_is_never_visible_under_a_final_name() {
     paused(|| async {
         let folders = Folders::new("upload-half");
