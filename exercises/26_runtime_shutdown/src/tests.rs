@@ -280,6 +280,20 @@ fn quit_ends_run_and_its_helper() {
         )
         .timeline(&timeline)
         .check(matches!(ended, Ok(Ended::Quit)));
+        // The console is dropped when the thread that reads it ends: a reader
+        // that stops at `quit` has let go of it by the time `run` returns.
+        let released = session
+            .typing
+            .as_ref()
+            .is_some_and(|typing| typing.send(Ok(b"status\n".to_vec())).is_err());
+        Lesson::new(
+            CHILD,
+            "after `quit`, `run` returned, but something still reads the console: a line typed \
+             then was taken.",
+        )
+        .ask("Does the console reader stop at `quit`, or only when nobody listens any more?")
+        .timeline(&timeline)
+        .check(released);
         session.check_the_helper_is_gone("the user typed `quit`");
     });
 }

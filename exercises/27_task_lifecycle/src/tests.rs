@@ -181,6 +181,13 @@ fn a_crashed_worker_is_reported() {
         let report = stop(&timeline, supervisor).await;
         Lesson::new(
             PANICS,
+            "worker 2 does one step, then its disk fills up at t=2s: its first step is missing",
+        )
+        .ask("Was the job changed? Only the supervisor's shutdown needs fixing.")
+        .timeline(&timeline)
+        .check(count(&timeline, "worker 2 step 1") == 1);
+        Lesson::new(
+            PANICS,
             format!(
                 "worker 2 panicked at t=2s with \"worker 2: disk full\", and shutdown() reported {:?}",
                 report.panicked
