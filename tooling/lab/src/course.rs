@@ -230,8 +230,8 @@ mod tests {
             }
             let wrong_fixes = WrongFix::all(root, exercise).unwrap();
             assert!(
-                wrong_fixes.len() >= 2,
-                "{}: fewer than two wrong fixes",
+                wrong_fixes.len() >= 4,
+                "{}: fewer than four wrong fixes",
                 exercise.name
             );
             for file in files_under(&exercise.wrong_fixes_dir(root)).unwrap() {

@@ -14,7 +14,9 @@
 //! looks stopped. But SQLite goes on comparing payments for minutes, on the
 //! database's only connection, and every other admin page waits for it.
 //! Make a cancelled report stop SQLite's work, return `Cancelled`, and leave
-//! the connection fit for the next query.
+//! the connection fit for the next query. A report whose future is dropped
+//! (the page was closed, a time limit ran out) must stop SQLite too, and the
+//! caller's token is the caller's: listen to it, never cancel it.
 
 use sqlx::sqlite::SqlitePool;
 use tokio_util::sync::CancellationToken;
