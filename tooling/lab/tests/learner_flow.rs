@@ -262,15 +262,15 @@ fn without_a_terminal_cargo_lab_tests_the_current_exercise_once() {
 #[test]
 fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
     let course = ScratchCourse::new("new-exercise");
-    let created = course.run(&["new", "22_probe_steps", "--chapter", "probe.md"]);
+    let created = course.run(&["new", "99_probe_steps", "--chapter", "probe.md"]);
     assert!(created.status.success(), "{}", text(&created));
     let root = &course.root;
     for file in [
-        "exercises/22_probe_steps/Cargo.toml",
-        "exercises/22_probe_steps/src/lib.rs",
-        "exercises/22_probe_steps/src/tests.rs",
-        "solutions/22_probe_steps/Cargo.toml",
-        "solutions/22_probe_steps/src/lib.rs",
+        "exercises/99_probe_steps/Cargo.toml",
+        "exercises/99_probe_steps/src/lib.rs",
+        "exercises/99_probe_steps/src/tests.rs",
+        "solutions/99_probe_steps/Cargo.toml",
+        "solutions/99_probe_steps/src/lib.rs",
         "src/probe.md",
     ] {
         assert!(
@@ -294,7 +294,7 @@ fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
     assert!(page.contains("cargo lab check probe-steps"), "{page}");
     let summary = fs::read_to_string(root.join("src/SUMMARY.md")).unwrap();
     assert!(summary.contains("(probe.md)"), "{summary}");
-    let again = course.run(&["new", "22_probe_steps", "--chapter", "probe.md"]);
+    let again = course.run(&["new", "99_probe_steps", "--chapter", "probe.md"]);
     assert_eq!(
         again.status.code(),
         Some(2),
@@ -311,7 +311,7 @@ fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
 
     // The maintainer writes the fix (the work awaited in the caller's own
     // future) and a wrong fix (the handle dropped, the task detached).
-    let solution = root.join("solutions/22_probe_steps/src/lib.rs");
+    let solution = root.join("solutions/99_probe_steps/src/lib.rs");
     let fixed = fs::read_to_string(&solution).unwrap().replace(
         "    let work = tokio::spawn(async move {\n        for step in 1..=STEPS {\n            tokio::time::sleep(Duration::from_secs(1)).await;\n            on_step(step);\n        }\n    });\n    let _ = work.await;\n",
         "    for step in 1..=STEPS {\n        tokio::time::sleep(Duration::from_secs(1)).await;\n        on_step(step);\n    }\n",
@@ -324,7 +324,7 @@ fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
     let edit = course.run(&["wrong-fix", "edit", "probe-steps", "drop_the_handle"]);
     assert!(edit.status.success(), "{}", text(&edit));
     let wrong =
-        root.join("target/lab/wrong-fix/wrong_fixes/22_probe_steps--drop_the_handle/src/lib.rs");
+        root.join("target/lab/wrong-fix/wrong_fixes/99_probe_steps--drop_the_handle/src/lib.rs");
     let starter = fs::read_to_string(&wrong).unwrap();
     let mistake = starter.replace(
         "    let _ = work.await;\n",
@@ -344,7 +344,7 @@ fn a_new_exercise_fails_until_its_solution_and_a_wrong_fix_are_written() {
     ]);
     assert!(save.status.success(), "{}", text(&save));
     let patch =
-        fs::read_to_string(root.join("solutions/22_probe_steps/wrong_fixes/drop_the_handle.patch"))
+        fs::read_to_string(root.join("solutions/99_probe_steps/wrong_fixes/drop_the_handle.patch"))
             .unwrap();
     assert!(
         patch.starts_with("WRONG FIX: drop the JoinHandle"),
