@@ -42,7 +42,8 @@ pub fn write_edition(course: &Course, dir: &Path) -> Result<()> {
             Some("Cargo.toml") => write(&target, without_solutions(&read(&file)?)?)?,
             Some("src/instructors/mistakes.md") => write(&target, MISTAKES_LEFT_OUT)?,
             Some(path) if path.starts_with("src/") && path.ends_with(".md") => {
-                write(&target, without_reference_solutions(&read(&file)?))?
+                let page = without_reference_solutions(&read(&file)?);
+                write(&target, with_solution_code_inlined(root, &page)?)?
             }
             _ => write(&target, fs_err::read(&file)?)?,
         }
@@ -99,6 +100,54 @@ pub fn without_reference_solutions(page: &str) -> String {
     out
 }
 
+/// A page whose main text shows code from a solution crate (code the
+/// chapter teaches openly, such as the shutdown chapter's signal handling):
+/// the edition has no `solutions/`, so that code is written into the page
+/// itself, as mdBook would include it (the lines between the anchors).
+fn with_solution_code_inlined(root: &Path, page: &str) -> Result<String> {
+    const START: &str = "{{#include ../solutions/";
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(start) = rest.find(START) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "{{#include ../".len()..];
+        let end = after.find("}}").context("an unclosed {{#include")?;
+        let (file, anchor) = after[..end].split_once(':').with_context(|| {
+            format!(
+                "`{}` names no anchor: the edition cannot inline it",
+                &after[..end]
+            )
+        })?;
+        out.push_str(
+            &anchored_lines(&read(&root.join(file))?, anchor)
+                .with_context(|| format!("{file} has no anchor `{anchor}`"))?,
+        );
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The lines between `ANCHOR: name` and `ANCHOR_END: name`, without other
+/// anchor lines: what mdBook's `{{#include file:name}}` shows.
+fn anchored_lines(source: &str, name: &str) -> Option<String> {
+    let is = |line: &str, marker: &str| {
+        line.split(marker).nth(1).is_some_and(|rest| {
+            rest.trim_start()
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                .next()
+                == Some(name)
+        })
+    };
+    let mut lines = source.lines();
+    lines.find(|line| is(line, "ANCHOR:"))?;
+    let kept: Vec<&str> = lines
+        .take_while(|line| !is(line, "ANCHOR_END:"))
+        .filter(|line| !line.contains("ANCHOR:") && !line.contains("ANCHOR_END:"))
+        .collect();
+    Some(kept.join("\n"))
+}
+
 const MISTAKES_LEFT_OUT: &str = "# Typical mistakes, exercise by exercise\n\n\
 This page shows the wrong fixes that the tests reject, and so the answers: it\n\
 is not part of the student edition.\n";
@@ -118,6 +167,28 @@ mod tests {
             "{edited}"
         );
         assert!(edited.contains("not part of this edition"), "{edited}");
+    }
+
+    #[test]
+    fn code_a_page_shows_from_a_solution_is_written_into_it() {
+        let source = "fn a() {}\n// ANCHOR: signal\nfn signal() {\n    // ANCHOR: inner\n    wait();\n    // ANCHOR_END: inner\n}\n// ANCHOR_END: signal\n";
+        assert_eq!(
+            anchored_lines(source, "signal").unwrap(),
+            "fn signal() {\n    wait();\n}"
+        );
+        assert_eq!(anchored_lines(source, "inner").unwrap(), "    wait();");
+        assert_eq!(anchored_lines(source, "nope"), None);
+        let root = std::env::temp_dir().join(format!("lab-edition-{}", std::process::id()));
+        write(&root.join("solutions/19/src/lib.rs"), source).unwrap();
+        let page = "text\n```rust\n{{#include ../solutions/19/src/lib.rs:inner}}\n```\n";
+        assert_eq!(
+            with_solution_code_inlined(&root, page).unwrap(),
+            "text\n```rust\n    wait();\n```\n"
+        );
+        assert!(
+            with_solution_code_inlined(&root, "{{#include ../solutions/19/src/lib.rs}}").is_err()
+        );
+        fs_err::remove_dir_all(root).unwrap();
     }
 
     #[test]
