@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use test_support::{Lesson, Timeline, cancel_at_every_point, paused, real_time, tasks_alive};
+use test_support::bounded::real_time_within;
+use test_support::{Lesson, Timeline, cancel_at_every_point, paused, tasks_alive};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
@@ -218,8 +219,9 @@ fn an_already_cancelled_shutdown_applies_nothing() {
 
 #[test]
 fn a_timeout_stops_an_endless_replay() {
-    // The real clock: a paused one does not move while a task is busy.
-    real_time(|| async {
+    // The real clock: a paused one does not move while a task is busy. A
+    // replay that never yields spins until the watchdog stops it: 2 s.
+    real_time_within(Duration::from_secs(2), || async {
         let projection = Projection::default();
         let limit = Duration::from_millis(50);
         let outcome = tokio::time::timeout(

@@ -46,7 +46,18 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = ()>,
 {
-    run_bounded(move || {
+    real_time_within(limit(), body);
+}
+
+/// [`real_time`] with its own wall-clock limit: for a test whose failure is
+/// a spin (the code never yields, so only the watchdog can stop it), so that
+/// the learner waits `limit` for the verdict, not the default 10 s.
+pub fn real_time_within<F, Fut>(limit: Duration, body: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    run_within(limit, move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
