@@ -263,23 +263,7 @@ fn cargo_mutants(root: &Path) -> Result<PathBuf> {
     if installed && binary.is_file() {
         return Ok(binary);
     }
-    println!("Installing cargo-mutants {CARGO_MUTANTS_VERSION} into target/tools (once) ...");
-    let status = crate::cargo::cargo()
-        .args([
-            "install",
-            "cargo-mutants",
-            "--version",
-            CARGO_MUTANTS_VERSION,
-            "--locked",
-            "--force",
-            "--root",
-        ])
-        .arg(&tools)
-        .status()
-        .context("cannot run cargo install")?;
-    if !status.success() {
-        bail!("could not install cargo-mutants {CARGO_MUTANTS_VERSION}");
-    }
+    crate::tools::install(root, "cargo-mutants", CARGO_MUTANTS_VERSION)?;
     Ok(binary)
 }
 

@@ -19,27 +19,34 @@ pub fn mdbook(root: &Path) -> Result<PathBuf> {
     if let Some(found) = find_mdbook(root) {
         return Ok(found);
     }
-    let tools = root.join("target/tools");
-    let log = root.join("target/lab/mdbook-install.log");
+    install(root, "mdbook", MDBOOK_VERSION)?;
+    find_mdbook(root).context("mdBook was installed but does not run")
+}
+
+/// Installs a crate's binaries at a pinned version into `target/tools`
+/// (`cargo install --locked`), once. cargo's own progress and its "add this
+/// folder to your PATH" advice would land in the middle of the learner's test
+/// output: they go to `target/lab/<crate>-install.log` instead. The runner
+/// calls the binaries by their path, so PATH does not matter.
+pub fn install(root: &Path, krate: &str, version: &str) -> Result<()> {
+    let log = root.join(format!("target/lab/{krate}-install.log"));
     println!(
-        "Installing mdBook {MDBOOK_VERSION} into target/tools (once; it takes a few minutes; cargo's output goes to {}) ...",
+        "Installing {krate} {version} into target/tools (once; it takes a few minutes; cargo's output goes to {}) ...",
         log.display()
     );
     fs_err::create_dir_all(root.join("target/lab"))?;
-    // cargo's own progress and its "add this folder to your PATH" advice
-    // would land in the middle of the learner's test output: it goes to a
-    // log instead. We run the binary by its path, so PATH does not matter.
     let status = cargo::cargo()
         .args([
             "install",
-            "mdbook",
+            krate,
             "--version",
-            MDBOOK_VERSION,
+            version,
             "--locked",
+            "--force",
             "--quiet",
             "--root",
         ])
-        .arg(&tools)
+        .arg(root.join("target/tools"))
         .stdin(std::process::Stdio::null())
         .stdout(fs_err::File::create(&log)?.into_parts().0)
         .stderr(
@@ -53,11 +60,11 @@ pub fn mdbook(root: &Path) -> Result<PathBuf> {
         .context("cannot run cargo install")?;
     if !status.success() {
         bail!(
-            "could not install mdBook {MDBOOK_VERSION} (no network?), see {}. Install it yourself with\n  cargo install mdbook --version {MDBOOK_VERSION} --locked",
+            "could not install {krate} {version} (no network?), see {}. Install it yourself with\n  cargo install {krate} --version {version} --locked",
             log.display()
         );
     }
-    find_mdbook(root).context("mdBook was installed but does not run")
+    Ok(())
 }
 
 fn find_mdbook(root: &Path) -> Option<PathBuf> {
