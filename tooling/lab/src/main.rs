@@ -31,15 +31,15 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
     let course = Course::load(&course::root())?;
     let course = &course;
     Ok(match command {
-        None => watch::run(course, false, None)?,
-        Some(Command::Watch) => watch::run(course, true, None)?,
+        None => watch::run(course, false)?,
+        Some(Command::Watch) => watch::run(course, true)?,
         Some(Command::Start) => {
             // Without a terminal (a script, CI) `start` tests once and ends:
             // a book nobody can read would only start an install that the
             // exit leaves behind.
             if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 println!("(No terminal: the book is not served; `cargo lab book` serves it.)\n");
-                return watch::run(course, false, None);
+                return watch::run(course, false);
             }
             // The first exercise's result comes first: the book (and, the
             // first time, mdBook's install) is prepared on a thread of its
@@ -58,7 +58,7 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
                     Err(error) => println!("(The book is not served: {error:#})"),
                 }
             });
-            watch::run(course, false, None)?
+            watch::run(course, false)?
         }
         Some(Command::List) => {
             learner::list(course, None)?;

@@ -41,8 +41,7 @@ enum Input {
     Quit,
 }
 
-/// `book_url`: where `cargo lab start` serves the book, shown with the keys.
-pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<ExitCode> {
+pub fn run(course: &Course, force_loop: bool) -> Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal();
     let progress = Progress::load(&course.root)?;
     println!("{}\n", learner::progress_line(course, &progress));
@@ -78,7 +77,7 @@ pub fn run(course: &Course, force_loop: bool, book_url: Option<&str>) -> Result<
     spawn_key_reader(inputs, interactive);
 
     loop {
-        print_keys(exercise, solved, book_url);
+        print_keys(exercise, solved);
         let input = next_input(&received, interactive);
         match input {
             Input::Quit | Input::Key('q') => break,
@@ -125,15 +124,12 @@ fn source_dir(course: &Course, exercise: &Exercise) -> PathBuf {
     exercise.starter_dir(&course.root).join("src")
 }
 
-fn print_keys(exercise: &Exercise, solved: bool, book_url: Option<&str>) {
+fn print_keys(exercise: &Exercise, solved: bool) {
     let next = if solved { "n next exercise · " } else { "" };
     println!(
         "\nWatching exercises/{}/src: save a file to re-test. Keys: h hint · l list · {next}r re-run · q quit",
         exercise.dir
     );
-    if let Some(url) = book_url {
-        println!("The book: {url}");
-    }
 }
 
 /// Waits for the next input. On a terminal, keys arrive raw (no Enter
