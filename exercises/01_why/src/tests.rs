@@ -58,7 +58,7 @@ fn the_report_stops_when_its_caller_drops_it() {
             build_report(record_steps(&timeline, &probe)),
         )
         .await;
-        timeline.record("caller gives up and drops the report");
+        timeline.record_cancel("caller gives up and drops the report");
         let dropped_at = timeline.now();
         Lesson::new(
             CHAPTER,
@@ -101,7 +101,7 @@ fn the_report_stops_wherever_its_caller_drops_it() {
                 ((timeline, probe), report)
             },
             async |(timeline, probe), point| {
-                timeline.record(format!("caller drops the report {point}"));
+                timeline.record_cancel(format!("caller drops the report {point}"));
                 let steps = timeline.count("step");
                 tokio::time::sleep(STEP_TIME).await;
                 let alive = tasks_alive();

@@ -214,7 +214,7 @@ fn cancelling_the_application_stops_both_workers() {
         let workers = start_workers(&app, job, job, record_events(&timeline, &probe));
 
         tokio::time::sleep(Duration::from_millis(4500)).await;
-        timeline.record("application cancelled (shutdown)");
+        timeline.record_cancel("application cancelled (shutdown)");
         let cancelled_at = timeline.now();
         app.cancel();
         let importer = workers.importer.await.expect("the importer panicked");

@@ -133,7 +133,7 @@ fn a_sync_dropped_at_any_point_fetches_nothing_more() {
                 ((timeline, probe), sync)
             },
             async |(timeline, probe), point| {
-                timeline.record(format!("the billing page is closed: the sync is dropped {point}"));
+                timeline.record_cancel(format!("the billing page is closed: the sync is dropped {point}"));
                 tokio::time::sleep(Duration::from_secs(60)).await;
                 let late = timeline.after(point.at, "page");
                 Lesson::new(

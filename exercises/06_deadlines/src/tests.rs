@@ -245,7 +245,7 @@ fn a_conversion_dropped_at_any_point_writes_nothing_later() {
                 ((timeline, probe), conversion)
             },
             async |(timeline, probe), point| {
-                timeline.record(format!("the customer cancels the upload: the conversion is dropped {point}"));
+                timeline.record_cancel(format!("the customer cancels the upload: the conversion is dropped {point}"));
                 tokio::time::sleep(secs(60)).await;
                 let late = timeline.after(point.at, "contract.pdf");
                 Lesson::new(

@@ -126,7 +126,7 @@ fn a_cancel_at_5s_stops_the_load_at_once() {
         let (page, presses) = (user.clone(), timeline.clone());
         let presser = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(5)).await;
-            presses.record("user presses Cancel");
+            presses.record_cancel("user presses Cancel");
             page.cancel();
         });
         let (result, returned) = load(&timeline, Duration::from_secs(35), &user).await;

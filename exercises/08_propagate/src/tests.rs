@@ -98,7 +98,7 @@ fn a_client_that_disconnects_stops_every_query() {
         });
 
         tokio::time::sleep(GIVE_UP_AT).await;
-        timeline.record("client disconnects: the request token is cancelled");
+        timeline.record_cancel("client disconnects: the request token is cancelled");
         request_aborted.cancel();
         let response = request.await.expect("the controller panicked");
         timeline.record(format!("controller answers {}", response.status));
@@ -141,7 +141,7 @@ fn a_client_that_disconnects_stops_every_query() {
             one_run,
             |run: &Run| {
                 run.timeline
-                    .record("client disconnects: the request token is cancelled");
+                    .record_cancel("client disconnects: the request token is cancelled");
                 run.request_aborted.cancel();
             },
             async |run: Run, point, response: Response| {
@@ -179,7 +179,7 @@ fn a_caller_that_gives_up_stops_every_query() {
         timeline.record("caller starts the export, and will wait 5.5 s at most");
         let outcome =
             tokio::time::timeout(GIVE_UP_AT, export_orders(&service, &request_aborted)).await;
-        timeline.record("caller gives up and drops the controller's future");
+        timeline.record_cancel("caller gives up and drops the controller's future");
         Lesson::new(
             CHAPTER,
             "the export was complete after 5.5 s, but ten pages of 1 s per region cannot be.",
@@ -212,7 +212,7 @@ fn a_caller_that_gives_up_stops_every_query() {
         // The same drop at every point of an export.
         drop_at_every_point(one_run, async |run: Run, point| {
             run.timeline
-                .record(format!("caller drops the controller's future {point}"));
+                .record_cancel(format!("caller drops the controller's future {point}"));
             nothing_left_running(&run.timeline, CHAPTER, &["page"], &[&run.probe]).await;
             check_the_token_was_left_alone(
                 &run.request_aborted,
@@ -309,7 +309,7 @@ fn the_service_itself_stops_when_its_token_is_cancelled() {
         });
 
         tokio::time::sleep(GIVE_UP_AT).await;
-        timeline.record("the caller cancels the token it gave export");
+        timeline.record_cancel("the caller cancels the token it gave export");
         token.cancel();
         let result = export.await.expect("the service panicked");
         let returned_at = timeline.now();

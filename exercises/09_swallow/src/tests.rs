@@ -65,7 +65,7 @@ fn a_batch_cancelled_half_way_is_not_committed() {
         });
 
         tokio::time::sleep(SHUTDOWN_AT).await;
-        timeline.record("shutdown: the token is cancelled");
+        timeline.record_cancel("shutdown: the token is cancelled");
         shutdown.cancel();
         let result = run.await.expect("the consumer panicked");
         timeline.record(format!("consume_one_batch returned {result:?}"));
@@ -134,7 +134,7 @@ fn a_batch_cancelled_half_way_is_not_committed() {
                 ((timeline, probe, consumer, shutdown), run)
             },
             |(timeline, _, _, shutdown)| {
-                timeline.record("shutdown: the token is cancelled");
+                timeline.record_cancel("shutdown: the token is cancelled");
                 shutdown.cancel();
             },
             async |(timeline, probe, consumer, _), point, result| {
@@ -186,7 +186,7 @@ fn process_batch_itself_reports_a_cancel() {
             async move { consumer.process_batch(&batch, &shutdown).await }
         });
         tokio::time::sleep(SHUTDOWN_AT).await;
-        timeline.record("shutdown: the token is cancelled");
+        timeline.record_cancel("shutdown: the token is cancelled");
         shutdown.cancel();
         let result = run.await.expect("process_batch panicked");
         timeline.record(format!("process_batch returned {result:?}"));

@@ -108,7 +108,7 @@ fn a_cancelled_publish_stops_saving() {
         // Rendering ends at t=2s; the save writes a block each second after.
         let cancel_at = Duration::from_millis(4500);
         tokio::time::sleep(cancel_at).await;
-        timeline.record("client cancels the request");
+        timeline.record_cancel("client cancels the request");
         request.cancel();
         let result = publishing.await.expect("publish panicked");
         timeline.record(format!("publish returned {result:?}"));
@@ -147,7 +147,7 @@ fn a_cancelled_publish_stops_saving() {
         cancel_at_every_point(
             one_publish,
             |(timeline, _, request)| {
-                timeline.record("client cancels the request");
+                timeline.record_cancel("client cancels the request");
                 request.cancel();
             },
             async |(timeline, probe, _), point, result| {
@@ -175,7 +175,7 @@ fn a_cancelled_publish_stops_saving() {
 
         // And a caller that drops publish at every point (a timeout).
         drop_at_every_point(one_publish, async |(timeline, probe, request), point| {
-            timeline.record(format!("the caller drops publish {point}"));
+            timeline.record_cancel(format!("the caller drops publish {point}"));
             nothing_left_running(&timeline, CHAPTER_NONE, PUBLISH_WORK, &[&probe]).await;
             Lesson::new(
                 CHAPTER_NONE,
@@ -246,7 +246,7 @@ fn shutdown_stops_the_indexer() {
         .ask("The fix changes when the indexer stops, not what it does: does it still refresh?")
         .timeline(&timeline)
         .check(refreshed == [INDEX_EVERY, 2 * INDEX_EVERY]);
-        timeline.record("shutdown: the app's token is cancelled, the tracker closed");
+        timeline.record_cancel("shutdown: the app's token is cancelled, the tracker closed");
         app.shutdown.cancel();
         app.tasks.close();
         let waited = tokio::time::timeout(Duration::from_secs(1), app.tasks.wait()).await;
@@ -309,7 +309,7 @@ fn stopping_the_indexer_leaves_the_app_running() {
 
         let stop_at = Duration::from_millis(3500);
         tokio::time::sleep(stop_at).await;
-        timeline.record("an admin pauses indexing: indexer.stop()");
+        timeline.record_cancel("an admin pauses indexing: indexer.stop()");
         indexer.stop();
         nothing_left_running(&timeline, CHAPTER_ORPHANS, &["index refreshed"], &[]).await;
         timeline.record("an hour later");

@@ -197,7 +197,7 @@ fn the_heartbeat_stops_when_the_caller_gives_up() {
         )
         .await;
         let ended = timeline.now();
-        timeline.record("caller gives up and drops the job");
+        timeline.record_cancel("caller gives up and drops the job");
         assert!(
             outcome.is_err(),
             "the job takes 4.5 s, so a 3.5 s timeout must fire"
@@ -224,7 +224,7 @@ fn the_heartbeat_stops_when_the_caller_gives_up() {
             },
             async |(timeline, probe), point| {
                 let ended = timeline.now();
-                timeline.record(format!("caller drops the job {point}"));
+                timeline.record_cancel(format!("caller drops the job {point}"));
                 check_the_heartbeat(
                     &timeline,
                     &probe,

@@ -151,7 +151,7 @@ fn dropping_the_album_upload_leaves_no_upload_running() {
         )
         .await;
         let dropped = timeline.now();
-        timeline.record("caller gives up and drops upload_album");
+        timeline.record_cancel("caller gives up and drops upload_album");
         assert!(
             outcome.is_err(),
             "the album takes 10 s, so a 4.5 s timeout must fire"
@@ -187,7 +187,7 @@ fn dropping_the_album_upload_leaves_no_upload_running() {
                 ((timeline, probe), upload)
             },
             async |(timeline, probe), point| {
-                timeline.record(format!("caller drops upload_album {point}"));
+                timeline.record_cancel(format!("caller drops upload_album {point}"));
                 nothing_left_running(&timeline, CHAPTER, &["stored"], &[&probe]).await;
             },
         )

@@ -114,7 +114,7 @@ async fn the_client_leaves_after(leave_after: u32) {
         () = moment => {}
     }
     let left_at = timeline.now();
-    timeline.record("client gives up and closes the connection");
+    timeline.record_cancel("client gives up and closes the connection");
     // Let the server see the close before the clock moves on.
     let hold = hold_the_clock();
     if tokio::time::timeout(Duration::from_secs(60), let_go.recv())

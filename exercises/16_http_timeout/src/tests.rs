@@ -148,7 +148,7 @@ fn a_request_dropped_before_the_limit_stops_its_work() {
             },
             async |(timeline, probe), point| {
                 let dropped = timeline.now();
-                timeline.record(format!("the request is dropped {point}"));
+                timeline.record_cancel(format!("the request is dropped {point}"));
                 nothing_left_running(&timeline, DROPPED, WORK, &[&probe]).await;
                 let ended = timeline.last("report work ended");
                 Lesson::new(

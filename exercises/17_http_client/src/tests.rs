@@ -228,7 +228,7 @@ fn a_cancel_stops_the_request_on_the_server_too() {
             drop(hold);
             if started {
                 tokio::time::sleep(cancel_at).await;
-                timeline.record("the user cancels the token");
+                timeline.record_cancel("the user cancels the token");
                 token.cancel();
             }
         };
@@ -305,7 +305,7 @@ fn a_dropped_fetch_stops_the_request_on_the_server_too() {
             if next(&mut events, Server::Started).await {
                 drop(hold);
                 tokio::time::sleep(give_up_at).await;
-                timeline.record("the caller gives up: fetch's future is dropped");
+                timeline.record_cancel("the caller gives up: fetch's future is dropped");
                 let _ = give_up.send(());
             }
         };
@@ -390,7 +390,7 @@ async fn fetch_a_stalled_body(
         drop(hold);
         if let (true, Some(after)) = (stalled, cancel_after) {
             tokio::time::sleep(after).await;
-            timeline.record("the user cancels the token");
+            timeline.record_cancel("the user cancels the token");
             token.cancel();
         }
     };

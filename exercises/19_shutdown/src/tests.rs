@@ -103,7 +103,7 @@ impl Service {
     async fn stop_at(&self, when: Duration) {
         sleep_until(self.origin + when).await;
         self.timeline
-            .record("SIGTERM: the test cancels the shutdown token");
+            .record_cancel("SIGTERM: the test cancels the shutdown token");
         self.shutdown.cancel();
     }
 

@@ -139,7 +139,7 @@ fn the_actor_ends_when_its_last_handle_is_dropped() {
         assert_eq!(ask(&other, &timeline, 7).await, Some(700));
         drop(other);
         drop(pricer);
-        timeline.record("the last handle is dropped");
+        timeline.record_cancel("the last handle is dropped");
 
         // A moment later (and long before the next refresh is due).
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -195,7 +195,7 @@ fn prices_are_refreshed_every_minute_while_a_handle_exists() {
         .check(refreshes == ["t=60s", "t=120s"]);
 
         drop(pricer);
-        timeline.record("the last handle is dropped");
+        timeline.record_cancel("the last handle is dropped");
         nothing_left_running(&timeline, ENDS, &["step", "refresh"], &[&probe]).await;
     });
 }
@@ -228,7 +228,7 @@ fn quotes_dropped_at_any_point_stop_their_work() {
             },
             async |(timeline, pricer, _probe), point| {
                 let dropped = timeline.now();
-                timeline.record("the requester is dropped");
+                timeline.record_cancel("the requester is dropped");
                 tokio::time::sleep(Duration::from_secs(20)).await;
                 let late = timeline.after(dropped, "step");
                 Lesson::new(

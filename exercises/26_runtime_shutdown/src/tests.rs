@@ -253,7 +253,7 @@ fn ctrl_c_ends_run_within_its_grace_while_the_console_waits() {
         .timeline(&timeline)
         .check(is_running(session.pid));
 
-        timeline.record("Ctrl+C: stop cancelled while the console waits for a line");
+        timeline.record_cancel("Ctrl+C: stop cancelled while the console waits for a line");
         session.stop.cancel();
         let ended = session.wait_for_return("Ctrl+C came while the console waited for a line");
         Lesson::new(

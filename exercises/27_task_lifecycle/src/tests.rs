@@ -41,7 +41,7 @@ fn job(kinds: &[Kind]) -> (Timeline, Supervisor) {
 /// returned a minute later.
 async fn stop(timeline: &Timeline, supervisor: Supervisor) -> Report {
     tokio::time::sleep(STOP_AT).await;
-    timeline.record("the job is stopped: shutdown() called");
+    timeline.record_cancel("the job is stopped: shutdown() called");
     match tokio::time::timeout(Duration::from_secs(60), supervisor.shutdown()).await {
         Ok(report) => {
             timeline.record("shutdown() returned");
@@ -231,7 +231,7 @@ fn a_shutdown_dropped_at_any_point_leaves_no_worker_behind() {
                 (timeline, stopping)
             },
             async |timeline, point| {
-                timeline.record(format!("the caller drops shutdown() {point}"));
+                timeline.record_cancel(format!("the caller drops shutdown() {point}"));
                 nothing_left_running(&timeline, CHAPTER, &["worker"], &[]).await;
                 Lesson::new(
                     CHAPTER,

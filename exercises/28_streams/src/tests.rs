@@ -117,7 +117,7 @@ async fn the_client_leaves_after(leave_after: u32) {
     .check(got_there);
 
     let left_at = timeline.now();
-    timeline.record("client leaves: the connection closes");
+    timeline.record_cancel("client leaves: the connection closes");
     // The clock stands still until the server has seen the close.
     let hold = hold_the_clock();
     drop(response);
@@ -277,7 +277,7 @@ fn the_export_stops_wherever_its_body_is_dropped() {
             },
             async |timeline: Timeline, point| {
                 let dropped_at = timeline.now();
-                timeline.record(format!("the body is dropped {point}"));
+                timeline.record_cancel(format!("the body is dropped {point}"));
                 tokio::time::sleep(test_support::leftovers::AN_HOUR).await;
                 let late = timeline.after(dropped_at, "page").len();
                 let finished = timeline.count("export finished");

@@ -27,6 +27,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use axum::Router;
+use axum::extract::Path as UrlPath;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
@@ -37,6 +40,7 @@ use tower_http::services::ServeDir;
 use crate::course::Course;
 use crate::files::{files_under, fingerprint, read, write};
 use crate::progress::Progress;
+use crate::runs;
 use crate::tools;
 
 /// How long a stop waits for requests in flight.
@@ -165,6 +169,7 @@ pub fn start(course: &Course, options: &Options) -> Result<BookServer> {
 /// The served book: the status, and the built files.
 fn router(root: &Path) -> Router {
     let status_root = root.to_owned();
+    let runs_root = root.to_owned();
     Router::new()
         .route(
             "/lab/status.json",
@@ -173,7 +178,37 @@ fn router(root: &Path) -> Router {
                 async move { ([("cache-control", "no-store")], axum::Json(status(&root))) }
             }),
         )
+        .route(
+            "/lab/runs/{name}",
+            get(move |UrlPath(name): UrlPath<String>| {
+                let root = runs_root.clone();
+                async move { latest_run(&root, &name) }
+            }),
+        )
         .fallback_service(ServeDir::new(root.join(SERVED)))
+}
+
+/// `/lab/runs/why.json`: the learner's latest run of `why`, as `check` left
+/// it. The name must be an exercise of the course: nothing else under
+/// `.lab/` (or anywhere) can be asked for.
+fn latest_run(root: &Path, file: &str) -> Response {
+    let known = file.strip_suffix(".json").filter(|name| {
+        Course::load(root).is_ok_and(|course| course.exercises.iter().any(|e| e.name == *name))
+    });
+    let Some(name) = known else {
+        return (StatusCode::NOT_FOUND, "no such exercise").into_response();
+    };
+    match fs_err::read_to_string(runs::learner_run_path(root, name)) {
+        Ok(text) => (
+            [
+                ("content-type", "application/json"),
+                ("cache-control", "no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "no run yet").into_response(),
+    }
 }
 
 /// Tells `rebuild_on_change` about real changes to the pages and the sources
@@ -288,17 +323,24 @@ fn mark_as_served(book: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `{"solved":["why","drop"]}`
+/// `{"solved":["why","drop"],"runs":{"why":1796000000}}`: the solved
+/// exercises, and when each latest run ended (the page fetches a run again
+/// only when its time changes).
 #[derive(serde::Serialize)]
 struct Status {
     solved: Vec<String>,
+    runs: std::collections::BTreeMap<String, u64>,
 }
 
 fn status(root: &Path) -> Status {
-    let solved = Course::load(root)
-        .ok()
-        .zip(Progress::load(root).ok())
-        .map(|(course, progress)| {
+    let Ok(course) = Course::load(root) else {
+        return Status {
+            solved: Vec::new(),
+            runs: Default::default(),
+        };
+    };
+    let solved = Progress::load(root)
+        .map(|progress| {
             course
                 .exercises
                 .iter()
@@ -307,7 +349,10 @@ fn status(root: &Path) -> Status {
                 .collect()
         })
         .unwrap_or_default();
-    Status { solved }
+    Status {
+        solved,
+        runs: runs::finished_at(root, &course.exercises),
+    }
 }
 
 fn open_browser(url: &str) {
@@ -414,8 +459,45 @@ mod tests {
         let (status, body) = get_status(&root, "GET", "/lab/status.json").await;
         assert_eq!(
             (status, body.as_str()),
-            (StatusCode::OK, r#"{"solved":[]}"#)
+            (StatusCode::OK, r#"{"solved":[],"runs":{}}"#)
         );
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[tokio::test]
+    async fn only_an_exercise_s_latest_run_is_served() {
+        let root = scratch("runs");
+        write(
+            &root.join("course.toml"),
+            "[[exercise]]\nname = \"why\"\ndir = \"01_why\"\nchapter = \"why.md\"\ntopics = []\nstarter_fails = []\nhints = [\"h\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            get_status(&root, "GET", "/lab/runs/why.json").await.0,
+            StatusCode::NOT_FOUND,
+            "no run yet"
+        );
+        write(
+            &runs::learner_run_path(&root, "why"),
+            r#"{"exercise":"why"}"#,
+        )
+        .unwrap();
+        write(&root.join(".lab/progress.toml"), "secret").unwrap();
+        assert_eq!(
+            get_status(&root, "GET", "/lab/runs/why.json").await,
+            (StatusCode::OK, r#"{"exercise":"why"}"#.to_owned())
+        );
+        for trick in [
+            "/lab/runs/..%2Fprogress.toml",
+            "/lab/runs/progress.toml",
+            "/lab/runs/nothere.json",
+            "/lab/runs/why",
+            "/lab/runs/..%2F..%2FCargo.toml",
+        ] {
+            let (status, body) = get_status(&root, "GET", trick).await;
+            assert!(!body.contains("secret"), "{trick} reached outside the runs");
+            assert_eq!(status, StatusCode::NOT_FOUND, "{trick}");
+        }
         fs_err::remove_dir_all(root).unwrap();
     }
 

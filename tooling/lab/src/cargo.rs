@@ -91,10 +91,12 @@ pub fn run_in(root: &Path, args: &[&str]) -> bool {
 /// as it comes: what a learner sees with `cargo test`, plus our verdict.
 /// stdout and stderr are read whole line by whole line, so cargo's messages
 /// never land in the middle of a test's line.
-pub fn test_in_place(root: &Path, package: &str) -> Result<TestRun> {
+/// Each failing lesson leaves its timeline in `runs_dir` (see `runs`).
+pub fn test_in_place(root: &Path, package: &str, runs_dir: &Path) -> Result<TestRun> {
     let mut command = cargo();
     command
         .current_dir(root)
+        .env("LAB_RUNS_DIR", runs_dir)
         .args(["test", "--package", package, "--lib"]);
     run(command, RUN_LIMIT, true)
 }
@@ -268,6 +270,18 @@ pub fn build_tests(manifest: &Path, target_dir: &Path) -> Result<Build> {
 pub fn run_binary(binary: &Path, crate_dir: &Path) -> Result<TestRun> {
     let mut command = Command::new(binary);
     command.current_dir(crate_dir).env("RUST_BACKTRACE", "0");
+    run(command, BINARY_LIMIT, false)
+}
+
+/// [`run_binary`], with every lesson (passing or failing) leaving its
+/// timeline in `runs_dir`: how the chapters' figures are drawn.
+pub fn run_binary_recording(binary: &Path, crate_dir: &Path, runs_dir: &Path) -> Result<TestRun> {
+    let mut command = Command::new(binary);
+    command
+        .current_dir(crate_dir)
+        .env("RUST_BACKTRACE", "0")
+        .env("LAB_RUNS_DIR", runs_dir)
+        .env("LAB_RUNS_PASSING", "1");
     run(command, BINARY_LIMIT, false)
 }
 

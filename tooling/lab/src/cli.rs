@@ -83,6 +83,12 @@ pub enum Command {
     Bench,
     /// Maintainers: rewrite what is generated (the mistakes page, README's command list, the shipped starters)
     GenDocs,
+    /// Maintainers: draw the chapters' timeline figures from runs of the starters and solutions (src/timelines/, src/images/timelines/)
+    GenTimelines {
+        /// Write nothing; fail if a committed figure no longer matches the code
+        #[arg(long)]
+        check: bool,
+    },
     /// Instructors: a copy of the course without its answers (no solutions, no wrong fixes, no .git)
     StudentEdition {
         /// Where to write it (a new or empty folder)

@@ -13,6 +13,7 @@ use crate::cargo::{self, TestRun};
 use crate::course::{Course, Exercise};
 use crate::files::{copy_dir, read, write, write_if_changed};
 use crate::progress::Progress;
+use crate::runs;
 
 /// Prints every exercise with its chapter and status; marks `current`.
 pub fn list(course: &Course, current: Option<&str>) -> Result<()> {
@@ -71,9 +72,19 @@ pub fn check(course: &Course, exercise: &Exercise) -> Result<bool> {
         "Testing exercise `{}` (exercises/{}) ...\n",
         exercise.name, exercise.dir
     );
-    let run = cargo::test_in_place(&course.root, &exercise.package_name(&course.root)?)?;
+    let runs_dir = runs::fresh_dir(&course.root, exercise)?;
+    let run = cargo::test_in_place(
+        &course.root,
+        &exercise.package_name(&course.root)?,
+        &runs_dir,
+    )?;
     println!();
     let solved = run.passed();
+    // The timelines are for the book's diagram: losing them (a full disk)
+    // is reported, and the verdict is still saved and shown.
+    if let Err(error) = runs::keep_latest(&course.root, exercise, &run, &runs_dir) {
+        eprintln!("cargo lab: this run's timelines were not kept ({error:#}).");
+    }
     // The verdict is saved before anything else is printed or read, so
     // nothing below (a missing solutions/ folder, say) can lose it.
     let mut progress = Progress::load(&course.root)?;

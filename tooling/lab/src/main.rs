@@ -12,8 +12,8 @@ use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, edition, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
-    wrong_fix_edit,
+    bench, book_server, edition, instructor_docs, learner, mutants, scaffold, suite,
+    timeline_figures, verify, watch, wrong_fix_edit,
 };
 
 fn main() -> ExitCode {
@@ -123,6 +123,7 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
         }
         Some(Command::Mutants { only }) => mutants::run(course, only.as_deref())?,
         Some(Command::Bench) => bench::run(course)?,
+        Some(Command::GenTimelines { check }) => timeline_figures::run(course, check)?,
         Some(Command::GenDocs) => {
             instructor_docs::write_page(course)?;
             println!("wrote {}", instructor_docs::path(course).display());

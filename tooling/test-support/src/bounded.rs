@@ -29,6 +29,7 @@ where
     Fut: Future<Output = ()>,
 {
     run_bounded(move || {
+        crate::runs::set_clock("paused");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .start_paused(true)
@@ -58,6 +59,7 @@ where
     Fut: Future<Output = ()>,
 {
     run_within(limit, move || {
+        crate::runs::set_clock("real");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

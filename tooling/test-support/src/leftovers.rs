@@ -92,21 +92,25 @@ pub fn check_nothing_after(
         .iter()
         .flat_map(|prefix| timeline.after(ended, prefix))
         .collect();
-    if let Some(first) = late.iter().min_by_key(|event| event.at) {
-        Lesson::new(
-            chapter,
-            format!(
-                "the operation ended at {}, but its work went on: {} more event(s), the first \"{}\" at {}.",
-                at(ended),
-                late.len(),
-                first.what,
-                at(first.at)
-            ),
-        )
+    // Checked (and so recorded for the diagrams) whether or not work ran late.
+    let story = match late.iter().min_by_key(|event| event.at) {
+        Some(first) => format!(
+            "the operation ended at {}, but its work went on: {} more event(s), the first \"{}\" at {}.",
+            at(ended),
+            late.len(),
+            first.what,
+            at(first.at)
+        ),
+        None => format!(
+            "the operation ended at {}, and nothing ran after it.",
+            at(ended)
+        ),
+    };
+    Lesson::new(chapter, story)
         .ask("What did it start that nothing stops? A spawned task, a timer, a loop that never looks at the token?")
         .timeline(timeline)
-        .fail();
-    }
+        .ended_at(ended)
+        .check(late.is_empty());
     let held: Vec<String> = probes
         .iter()
         .filter(|probe| probe.alive() > 0)
@@ -123,6 +127,7 @@ pub fn check_nothing_after(
         )
         .ask("It records nothing, but it is alive: a task parked on a token or a channel that nobody will ever wake. Who owns it, and who stops it?")
         .timeline(timeline)
+        .ended_at(ended)
         .fail();
     }
 }

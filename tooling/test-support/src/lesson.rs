@@ -8,8 +8,11 @@
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
 use std::sync::Once;
+use std::time::Duration;
 
 use crate::Timeline;
+use crate::runs::{self, Run};
+use crate::timeline::Event;
 
 /// A teaching expectation: build it with what went wrong, then `check` it.
 #[must_use = "a lesson does nothing until `check` is called"]
@@ -18,6 +21,10 @@ pub struct Lesson {
     story: String,
     question: Option<String>,
     timeline: Option<String>,
+    /// The events behind `timeline`, and when they were read, for the
+    /// learner's diagram (see `runs`).
+    events: Option<(Vec<Event>, Duration)>,
+    ended_at: Option<Duration>,
 }
 
 impl Lesson {
@@ -29,6 +36,8 @@ impl Lesson {
             story: story.into(),
             question: None,
             timeline: None,
+            events: None,
+            ended_at: None,
         }
     }
 
@@ -41,13 +50,23 @@ impl Lesson {
     /// Shows the timeline in the failure message.
     pub fn timeline(mut self, timeline: &Timeline) -> Self {
         self.timeline = Some(timeline.render());
+        self.events = Some((timeline.events(), timeline.now()));
+        self
+    }
+
+    /// When the operation under test ended (returned, or was dropped): the
+    /// diagram highlights the work recorded after it.
+    pub fn ended_at(mut self, instant: Duration) -> Self {
+        self.ended_at = Some(instant);
         self
     }
 
     /// Fails the test with the lesson unless `ok` holds.
     #[track_caller]
     pub fn check(self, ok: bool) {
-        if !ok {
+        if ok {
+            self.save(false);
+        } else {
             self.fail()
         }
     }
@@ -55,7 +74,24 @@ impl Lesson {
     /// Fails the test with the lesson.
     #[track_caller]
     pub fn fail(self) -> ! {
+        self.save(true);
         fail_quietly(self.message())
+    }
+
+    /// Leaves the timeline for `cargo lab` when it asked for one.
+    fn save(&self, failed: bool) {
+        let Some((events, now)) = &self.events else {
+            return;
+        };
+        runs::save(&Run {
+            failed,
+            story: &self.story,
+            question: self.question.as_deref(),
+            chapter: self.chapter,
+            events,
+            now: *now,
+            ended_at: self.ended_at,
+        });
     }
 
     fn message(&self) -> String {

@@ -15,6 +15,8 @@
 //!   on afterwards (an hour of virtual time, no work event, every probe dropped).
 //! - [`sweep`]: cancel or drop the operation at each of its await points in
 //!   turn, and check the invariant every time.
+//! - `runs` leaves each failing lesson's timeline as JSON for `cargo lab`,
+//!   which keeps the latest and draws it in the served book.
 //! - [`temp_dir`] gives a test a folder of its own that removes itself.
 //! - [`http`] (feature `http`) serves an axum router on loopback.
 //!
@@ -26,6 +28,7 @@ pub mod bounded;
 pub mod http;
 pub mod leftovers;
 pub mod lesson;
+mod runs;
 pub mod sweep;
 pub mod temp_dir;
 pub mod timeline;

@@ -16,6 +16,12 @@ use tokio::time::Instant;
 pub struct Event {
     pub at: Duration,
     pub what: String,
+    /// Who did it: the lane the book draws it in ("caller", "step",
+    /// "server"). Named by `record_in`, or else the event's first word.
+    pub lane: String,
+    /// This event is the cancel (a drop, a cancelled token, a closed
+    /// connection): the book marks it, and highlights the work after it.
+    pub cancel: bool,
 }
 
 /// A shared, cloneable list of events. Clones record into the same list.
@@ -39,11 +45,33 @@ impl Timeline {
         self.origin.elapsed()
     }
 
-    /// Records an event at the current instant.
+    /// Records an event at the current instant, in the lane named by its
+    /// first word ("step 3 done" goes in the lane "step").
     pub fn record(&self, what: impl Into<String>) {
+        let what = what.into();
+        let lane = lane_of(&what);
+        self.push(lane, what, false);
+    }
+
+    /// Records an event in a lane of its own choosing.
+    pub fn record_in(&self, lane: &str, what: impl Into<String>) {
+        self.push(lane.to_owned(), what.into(), false);
+    }
+
+    /// Records the cancel itself ("caller drops the report"): the moment after
+    /// which the work should stop. Counted and searched like any event.
+    pub fn record_cancel(&self, what: impl Into<String>) {
+        let what = what.into();
+        let lane = lane_of(&what);
+        self.push(lane, what, true);
+    }
+
+    fn push(&self, lane: String, what: String, cancel: bool) {
         let event = Event {
             at: self.now(),
-            what: what.into(),
+            what,
+            lane,
+            cancel,
         };
         self.events.lock().unwrap().push(event);
     }
@@ -137,6 +165,19 @@ fn first_word(text: &str) -> &str {
     text.split_whitespace().next().unwrap_or("")
 }
 
+/// The lane of an event: its first word that is not an article, without
+/// punctuation, in lower case. "server: the request is in" and "the user
+/// cancels" go in the lanes "server" and "user".
+fn lane_of(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .find(|word| {
+            !word.is_empty() && !["the", "a", "an"].contains(&word.to_lowercase().as_str())
+        })
+        .unwrap_or("events")
+        .to_lowercase()
+}
+
 /// Formats a virtual instant the way the messages use it: `t=5s`, `t=2.5s`.
 pub fn at(time: Duration) -> String {
     if time.subsec_millis() == 0 {
@@ -173,6 +214,31 @@ mod tests {
             assert_eq!(
                 timeline.render(),
                 "       t=0s  start\n     t=2.5s  step 1\n"
+            );
+        });
+    }
+
+    #[test]
+    fn each_event_has_a_lane_and_the_cancel_is_marked() {
+        paused(|| async {
+            let timeline = Timeline::start();
+            timeline.record("step 1 done");
+            timeline.record("server: the request is in");
+            timeline.record_cancel("The user cancels the token");
+            timeline.record_in("worker 2", "batch stored");
+            let lanes: Vec<(String, bool)> = timeline
+                .events()
+                .into_iter()
+                .map(|event| (event.lane, event.cancel))
+                .collect();
+            assert_eq!(
+                lanes,
+                [
+                    ("step".to_owned(), false),
+                    ("server".to_owned(), false),
+                    ("user".to_owned(), true),
+                    ("worker 2".to_owned(), false),
+                ]
             );
         });
     }
