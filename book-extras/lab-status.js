@@ -6,6 +6,9 @@
 // box, whether its exercise is solved, and keeps it up to date without a
 // page reload. Served any other way (mdbook serve, a file), it does nothing,
 // so the book never asks for a URL that is not there.
+//
+// Under the badge it draws the learner's latest failing run (see
+// lab-timeline.js), fetched again only when its time in the status changes.
 (function () {
     "use strict";
     if (!document.querySelector('meta[name="lab-served"]')) {
@@ -29,6 +32,10 @@
         badge.setAttribute("data-exercise", match[1]);
         badge.style.fontWeight = "bold";
         box.appendChild(badge);
+        var drawing = document.createElement("div");
+        drawing.className = "lab-timeline";
+        drawing.setAttribute("data-exercise", match[1]);
+        box.appendChild(drawing);
         badges.push(badge);
     }
     if (badges.length === 0) {
@@ -45,10 +52,47 @@
         });
     }
 
+    // The latest run's time for each exercise drawn, and the reference runs
+    // (part of the book: fetched once per exercise).
+    var drawnAt = {};
+    var references = {};
+    function reference(exercise) {
+        if (!references[exercise]) {
+            var root = typeof path_to_root === "string" ? path_to_root : "";
+            references[exercise] = fetch(root + "timelines/" + exercise + ".json")
+                .then(function (response) { return response.ok ? response.json() : null; })
+                .catch(function () { return null; });
+        }
+        return references[exercise];
+    }
+
+    function drawRuns(runs) {
+        if (!window.labTimeline) {
+            return;
+        }
+        document.querySelectorAll("div.lab-timeline").forEach(function (box) {
+            var exercise = box.getAttribute("data-exercise");
+            var at = runs && runs[exercise];
+            if (!at || drawnAt[exercise] === at) {
+                return;
+            }
+            drawnAt[exercise] = at;
+            Promise.all([
+                fetch("/lab/runs/" + exercise + ".json", { cache: "no-store" })
+                    .then(function (response) { return response.ok ? response.json() : null; }),
+                reference(exercise)
+            ]).then(function (both) {
+                if (both[0]) {
+                    window.labTimeline.draw(box, both[0], both[1]);
+                }
+            }).catch(function () { delete drawnAt[exercise]; });
+        });
+    }
+
     function refresh() {
         fetch("/lab/status.json", { cache: "no-store" })
             .then(function (response) { return response.json(); })
-            .then(function (status) { show(status.solved); })
+            .then(function (status) { show(status.solved); drawRuns(status.runs); })
             .catch(function () { /* the server stopped: keep the last status */ });
     }
     refresh();

@@ -10,7 +10,10 @@
 // - every "Your turn" box names an exercise that exists in course.toml;
 // - the search box finds child_token, TaskTracker and with_graceful_shutdown;
 // - the exercise status in "Your turn" follows the learner's progress file
-//   without a page reload.
+//   without a page reload;
+// - the learner's latest failing run of `why` is drawn there (the cancel,
+//   the work after it, the reference run beside it) and redrawn when the
+//   next run is in.
 //
 // Usage: node check.mjs   (env: BASE_URL, COURSE_ROOT, BOOK_DIR, CHROMIUM, SHOTS_DIR)
 // It ends with "N passed, M failed" and exits non-zero on any failure.
@@ -160,8 +163,56 @@ try {
     if (saved) renameSync(saved, progress);
 }
 
+// 4. The learner's latest run, drawn: a failing `cargo lab check why` (CI
+// runs one before this script) left .lab/runs/why.json; the "Your turn" box
+// draws it beside the reference solution's run, and redraws without a reload
+// when the next run is in.
+const latestRun = join(root, ".lab/runs/why.json");
+if (!existsSync(latestRun)) {
+    check(false, `${latestRun} is missing: run \`cargo lab check why\` on the untouched starter first`);
+} else {
+    const original = readFileSync(latestRun, "utf8");
+    try {
+        const run = JSON.parse(original);
+        check(run.solved === false && run.timelines.length > 0, "why.json: the starter's run should be failing, with timelines");
+        const why = await context.newPage();
+        const problems = [];
+        why.on("console", (message) => { if (message.type() === "error") problems.push(message.text()); });
+        await why.goto(new URL("why.html", base).href, { waitUntil: "networkidle" });
+        const figure = why.locator("div.lab-timeline svg.lab-timeline-figure");
+        const drawn = await figure.first().waitFor({ timeout: 8000 }).then(() => true, () => false);
+        check(drawn, "why.html: the latest run is not drawn in the Your turn box");
+        if (drawn) {
+            const shape = await why.$eval("div.lab-timeline", (box) => ({
+                text: box.textContent,
+                late: box.querySelectorAll('circle[data-late="true"]').length,
+                stops: box.querySelectorAll("line.lab-timeline-stop").length,
+                tests: box.querySelectorAll("select option").length,
+            }));
+            check(shape.late > 0, "why.html: the drawing marks no work after the cancel, but the starter's steps run on");
+            check(shape.stops === 2, `why.html: expected the cancel marked in both panels, found ${shape.stops}`);
+            check(shape.text.includes("The reference solution, same test"), "why.html: no expected run beside the learner's");
+            check(shape.tests === run.timelines.length, `why.html: ${shape.tests} failing tests to choose from, the run has ${run.timelines.length}`);
+            check(shape.text.includes(run.timelines[0].story), "why.html: the failing test's story is not shown");
+            const box = why.locator("div.lab-timeline").first();
+            await box.scrollIntoViewIfNeeded();
+            await box.screenshot({ path: join(shots, "why-your-turn-timeline.png") });
+            // The next run passes: the box says so, with no reload.
+            writeFileSync(latestRun, JSON.stringify({ ...run, solved: true, finished_at: run.finished_at + 1, failed_tests: [], timelines: [] }));
+            const redrawn = await why
+                .waitForFunction(() => document.querySelector("div.lab-timeline")?.textContent.includes("passes every test"), null, { timeout: 8000 })
+                .then(() => true, () => false);
+            check(redrawn, "why.html: the drawing did not follow the next run without a reload");
+        }
+        check(problems.length === 0, `why.html with a run drawn: ${problems.join("; ")}`);
+        await why.close();
+    } finally {
+        writeFileSync(latestRun, original);
+    }
+}
+
 await browser.close();
-console.log(`\nScreenshots: ${join(shots, "why-your-turn-status.png")}, ${join(shots, "search-child-token.png")}`);
+console.log(`\nScreenshots: ${join(shots, "why-your-turn-status.png")}, ${join(shots, "why-your-turn-timeline.png")}, ${join(shots, "search-child-token.png")}`);
 console.log(`browser-check: ${failures.length === 0 ? "everything passes" : `${failures.length} problems`}`);
 console.log(`${passed} passed, ${failures.length} failed`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -55,6 +55,7 @@ pub fn run(course: &Course, check: bool) -> Result<ExitCode> {
     println!("gen-timelines: building the starters' and solutions' tests ...");
     let build = cargo::build_tests(&root.join("Cargo.toml"), &target_dir(root))?;
     let mut stale = Vec::new();
+    let mut problems = Vec::new();
     let mut drawn = 0;
     for exercise in &course.exercises {
         let starter = record(
@@ -76,9 +77,24 @@ pub fn run(course: &Course, check: bool) -> Result<ExitCode> {
             json_path(root, &exercise.name),
             serde_json::to_string_pretty(&reference)? + "\n",
         )];
-        if let Some(svg) = draw(exercise, &reference) {
-            files.push((svg_path(root, &exercise.name), svg));
-            drawn += 1;
+        let svg = svg_path(root, &exercise.name);
+        match draw(exercise, &reference) {
+            Some(figure) => {
+                files.push((svg.clone(), figure));
+                drawn += 1;
+            }
+            // A figure whose test no longer tells the story goes.
+            None if svg.exists() => {
+                if check {
+                    stale.push(svg.clone());
+                } else {
+                    fs_err::remove_file(&svg)?;
+                }
+            }
+            None => {}
+        }
+        if let Some(problem) = chapter_problem(root, exercise, &reference)? {
+            problems.push(problem);
         }
         for (path, text) in files {
             if check {
@@ -96,6 +112,9 @@ pub fn run(course: &Course, check: bool) -> Result<ExitCode> {
             .display()
             .to_string()
     };
+    for problem in &problems {
+        println!("gen-timelines: {problem}");
+    }
     if !stale.is_empty() {
         println!(
             "gen-timelines: {} file(s) no longer match what the code does:\n  {}\n\
@@ -103,6 +122,9 @@ pub fn run(course: &Course, check: bool) -> Result<ExitCode> {
             stale.len(),
             stale.iter().map(shown).collect::<Vec<_>>().join("\n  ")
         );
+        return Ok(ExitCode::FAILURE);
+    }
+    if !problems.is_empty() {
         return Ok(ExitCode::FAILURE);
     }
     println!(
@@ -206,6 +228,33 @@ fn reference(
         solution,
         starter,
     }
+}
+
+/// A chapter shows its exercise's figure, naming the test it draws, exactly
+/// when there is one (a figure nobody shows, or a page showing one that is
+/// gone, is a mistake).
+fn chapter_problem(
+    root: &Path,
+    exercise: &Exercise,
+    reference: &Reference,
+) -> Result<Option<String>> {
+    let page = fs_err::read_to_string(root.join("src").join(&exercise.chapter))?;
+    let image = format!("images/timelines/{}.svg", exercise.name);
+    Ok(match (&reference.figure, page.contains(&image)) {
+        (Some(test), true) if !page.contains(test.as_str()) => Some(format!(
+            "src/{} shows {image} but does not name the test it draws, {test}",
+            exercise.chapter
+        )),
+        (Some(test), false) => Some(format!(
+            "src/{} does not show {image} (the test {test}, drawn from real runs): add it to the chapter",
+            exercise.chapter
+        )),
+        (None, true) => Some(format!(
+            "src/{} shows {image}, but no test of `{}` draws a figure any more: remove it",
+            exercise.chapter, exercise.name
+        )),
+        _ => None,
+    })
 }
 
 fn draw(exercise: &Exercise, reference: &Reference) -> Option<String> {
