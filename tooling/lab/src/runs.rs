@@ -163,3 +163,56 @@ pub fn finished_at(root: &Path, exercises: &[Exercise]) -> BTreeMap<String, u64>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeline(test: &str, failed: bool) -> String {
+        format!(
+            r#"{{"test":"{test}","failed":{failed},"clock":"paused","story":"s","question":null,"chapter":"c","end":1,"cancel_at":null,"ended_at":null,"events":[]}}"#
+        )
+    }
+
+    #[test]
+    fn the_latest_run_keeps_the_failing_tests_timelines_only() {
+        let root = std::env::temp_dir().join(format!("lab-runs-{}", std::process::id()));
+        let _ = fs_err::remove_dir_all(&root);
+        let exercise = Exercise {
+            name: "why".into(),
+            dir: "01_why".into(),
+            chapter: "why.md".into(),
+            topics: vec![],
+            starter_fails: vec![],
+            hints: vec!["h".into()],
+        };
+        let dir = fresh_dir(&root, &exercise).unwrap();
+        write(&dir.join("fails.json"), timeline("fails", true)).unwrap();
+        write(&dir.join("passes.json"), timeline("passes", false)).unwrap();
+        write(&dir.join("half.json"), "{\"test\":\"half\",").unwrap();
+        let run = TestRun {
+            compiled: true,
+            passed_tests: vec!["passes".into()],
+            failed_tests: vec!["fails".into(), "half".into(), "no_timeline".into()],
+            ..TestRun::default()
+        };
+        keep_latest(&root, &exercise, &run, &dir).unwrap();
+        let kept: LearnerRun =
+            serde_json::from_str(&fs_err::read_to_string(learner_run_path(&root, "why")).unwrap())
+                .unwrap();
+        assert!(!kept.solved);
+        assert_eq!(kept.failed_tests, ["fails", "half", "no_timeline"]);
+        let drawn: Vec<&str> = kept.timelines.iter().map(|t| t.test.as_str()).collect();
+        assert_eq!(
+            drawn,
+            ["fails"],
+            "a damaged file is skipped, a passing test is not drawn"
+        );
+        assert!(!dir.exists(), "the run's folder is cleared");
+        assert_eq!(
+            finished_at(&root, std::slice::from_ref(&exercise)).get("why"),
+            Some(&kept.finished_at)
+        );
+        fs_err::remove_dir_all(root).unwrap();
+    }
+}

@@ -253,10 +253,36 @@ fn without_a_terminal_cargo_lab_tests_the_current_exercise_once() {
     assert!(message.contains("Progress: 0 of"), "{message}");
     assert!(
         message.contains("✗ `why`: ")
-            && message.contains(" tests fail: the_report_stops_when_its_caller_drops_it"),
+            && message.contains(" tests fail: the_report_stops_when_its_caller_drops_it, the_report_stops_wherever_its_caller_drops_it."),
         "{message}"
     );
     assert!(!message.contains("Watching"), "{message}");
+    // The failing run's timelines are kept for the book to draw.
+    let kept = fs::read_to_string(course.root.join(".lab/runs/why.json")).unwrap();
+    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    let drawn: Vec<&str> = kept["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["test"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        drawn,
+        [
+            "the_report_stops_when_its_caller_drops_it",
+            "the_report_stops_wherever_its_caller_drops_it"
+        ]
+    );
+    let first = &kept["timelines"][0];
+    assert_eq!(first["cancel_at"], 5.5, "{first}");
+    assert!(
+        first["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["at"].as_f64() > Some(5.5) && e["lane"] == "step"),
+        "the starter's steps after the cancel are in the timeline: {first}"
+    );
 }
 
 #[test]

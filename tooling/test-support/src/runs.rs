@@ -15,7 +15,7 @@
 
 use std::cell::Cell;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::timeline::Event;
@@ -48,14 +48,18 @@ pub(crate) fn save(run: &Run<'_>) {
     let Some(dir) = std::env::var_os("LAB_RUNS_DIR").map(PathBuf::from) else {
         return;
     };
-    if !run.failed && std::env::var_os("LAB_RUNS_PASSING").is_none() {
+    save_in(&dir, std::env::var_os("LAB_RUNS_PASSING").is_some(), run);
+}
+
+fn save_in(dir: &Path, keep_passing: bool, run: &Run<'_>) {
+    if !run.failed && !keep_passing {
         return;
     }
     let test = test_name();
     let file = dir.join(format!("{}.json", file_stem(&test)));
     let partial = dir.join(format!(".{}.json.partial", file_stem(&test)));
     let text = to_json(&test, run);
-    let _ = std::fs::create_dir_all(&dir)
+    let _ = std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&partial, text))
         .and_then(|()| std::fs::rename(&partial, &file));
 }
@@ -162,6 +166,55 @@ mod tests {
         assert_eq!(seconds(Duration::ZERO), "0");
         assert_eq!(seconds(Duration::from_secs(35)), "35");
         assert_eq!(seconds(Duration::from_micros(1)), "0.000001");
+    }
+
+    fn run(failed: bool) -> Run<'static> {
+        Run {
+            failed,
+            story: "a story",
+            question: Some("a question"),
+            chapter: "src/why.md",
+            events: &[],
+            now: Duration::from_secs(1),
+            ended_at: Some(Duration::from_secs(1)),
+        }
+    }
+
+    #[test]
+    fn a_failing_check_is_kept_under_its_test_s_name_and_a_passing_one_only_when_asked() {
+        let dir = crate::TempDir::new("runs");
+        let in_a_test = |failed, keep_passing| {
+            let dir = dir.path().to_owned();
+            std::thread::Builder::new()
+                .name("tests::the_report_stops".into())
+                .spawn(move || save_in(&dir, keep_passing, &run(failed)))
+                .unwrap()
+                .join()
+                .unwrap();
+        };
+        in_a_test(false, false);
+        assert!(
+            dir.file_names().is_empty(),
+            "a passing check is not a learner's run"
+        );
+        in_a_test(true, false);
+        assert_eq!(dir.file_names(), ["the_report_stops.json"]);
+        let text = std::fs::read_to_string(dir.path().join("the_report_stops.json")).unwrap();
+        assert!(
+            text.starts_with("{\"test\":\"the_report_stops\",\"failed\":true"),
+            "{text}"
+        );
+        in_a_test(false, true);
+        let text = std::fs::read_to_string(dir.path().join("the_report_stops.json")).unwrap();
+        assert!(
+            text.contains("\"failed\":false"),
+            "the maintainer's run keeps passing checks: {text}"
+        );
+        assert_eq!(
+            dir.file_names(),
+            ["the_report_stops.json"],
+            "no partial file is left"
+        );
     }
 
     #[test]
