@@ -283,6 +283,90 @@ fn draw(exercise: &Exercise, reference: &Reference) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn run(failed: bool, cancel_at: Option<f64>, events: &[(f64, &str)]) -> TestTimeline {
+        TestTimeline {
+            test: String::new(),
+            failed,
+            clock: "paused".into(),
+            story: String::new(),
+            question: None,
+            chapter: String::new(),
+            end: 100.0,
+            cancel_at,
+            ended_at: None,
+            events: events
+                .iter()
+                .map(|(at, lane)| crate::runs::Event {
+                    at: *at,
+                    lane: (*lane).into(),
+                    what: String::new(),
+                    cancel: *lane == "caller",
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_figure_is_the_same_story_with_the_most_work_after_the_stop() {
+        let exercise = Exercise {
+            name: "why".into(),
+            dir: "01_why".into(),
+            chapter: "why.md".into(),
+            topics: vec![],
+            starter_fails: vec![],
+            hints: vec!["h".into()],
+        };
+        let cancelled = [(5.0, "caller"), (1.0, "step")];
+        let starter = BTreeMap::from([
+            // Late work, but the solution's run stopped at another instant
+            // (a sweep's last point): not the same story.
+            (
+                "sweep".to_owned(),
+                run(
+                    true,
+                    Some(0.0),
+                    &[(0.0, "caller"), (9.0, "step"), (10.0, "step")],
+                ),
+            ),
+            (
+                "one_late".to_owned(),
+                run(true, Some(5.0), &[(5.0, "caller"), (6.0, "step")]),
+            ),
+            (
+                "two_late".to_owned(),
+                run(
+                    true,
+                    Some(5.0),
+                    &[(5.0, "caller"), (6.0, "step"), (7.0, "step")],
+                ),
+            ),
+            // Passes on the starter: nothing to show.
+            (
+                "passes".to_owned(),
+                run(
+                    false,
+                    Some(5.0),
+                    &[(5.0, "caller"), (6.0, "step"), (7.0, "step"), (8.0, "step")],
+                ),
+            ),
+        ]);
+        let solution: BTreeMap<_, _> = ["sweep", "one_late", "two_late", "passes"]
+            .into_iter()
+            .map(|test| {
+                let at = if test == "sweep" { 3.0 } else { 5.0 };
+                (test.to_owned(), run(false, Some(at), &cancelled))
+            })
+            .collect();
+        let reference = reference(&exercise, starter, solution);
+        assert_eq!(reference.figure.as_deref(), Some("two_late"));
+        assert_eq!(reference.starter.keys().collect::<Vec<_>>(), ["two_late"]);
+        assert_eq!(
+            reference.solution.len(),
+            4,
+            "every expected run is kept for the book"
+        );
+    }
+
     #[test]
     fn loopback_ports_are_hidden() {
         assert_eq!(
