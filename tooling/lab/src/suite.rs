@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::course::Course;
-use crate::{book_check, cargo, tools, verify};
+use crate::{book_check, cargo, check_quizzes, tools, verify};
 
 pub fn exit(success: bool) -> ExitCode {
     if success {
@@ -93,6 +93,11 @@ pub fn test_all(course: &Course) -> Result<ExitCode> {
     );
     println!("== cargo lab check-book");
     step("check-book", check_book(course)? == ExitCode::SUCCESS);
+    println!("== cargo lab check-quizzes");
+    step(
+        "check-quizzes",
+        check_quizzes::run(course)? == ExitCode::SUCCESS,
+    );
 
     let failed: Vec<&str> = results
         .iter()
