@@ -8,7 +8,10 @@ use tokio::time::timeout;
 use crate::{Question, real_time};
 
 pub fn questions() -> Vec<Question> {
-    vec![real_time!("cooperative-timeout-never-fires", busy_under_timeout)]
+    vec![real_time!(
+        "cooperative-timeout-never-fires",
+        busy_under_timeout
+    )]
 }
 
 // ANCHOR: busy_under_timeout

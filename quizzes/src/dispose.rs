@@ -23,7 +23,9 @@ pub async fn let_underscore_guard() -> f64 {
     let worker = tokio::spawn({
         let token = token.clone();
         async move {
-            let _ = token.run_until_cancelled(sleep(Duration::from_secs(60))).await;
+            let _ = token
+                .run_until_cancelled(sleep(Duration::from_secs(60)))
+                .await;
             start.elapsed()
         }
     });

@@ -26,9 +26,12 @@ pub async fn slow_handler() -> String {
         handler_saved.add();
         "saved"
     };
-    let app = Router::new().route("/save", get(handler)).layer(
-        TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(2)),
-    );
+    let app = Router::new()
+        .route("/save", get(handler))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(2),
+        ));
     let request = Request::get("/save").body(Body::empty()).unwrap();
     let response = app.oneshot(request).await.unwrap();
     let answered = start.elapsed();

@@ -18,9 +18,7 @@ pub async fn new_token() -> f64 {
     let shutdown = CancellationToken::new();
     cancel_after(&shutdown, Duration::from_secs(1));
     let own = CancellationToken::new(); // a stop of our own for this work
-    let _ = own
-        .run_until_cancelled(sleep(Duration::from_secs(5)))
-        .await;
+    let _ = own.run_until_cancelled(sleep(Duration::from_secs(5))).await;
     start.elapsed().as_secs_f64()
 }
 // ANCHOR_END: new_token

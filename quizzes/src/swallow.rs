@@ -20,7 +20,10 @@ enum Error {
 
 /// One try: the service is down, so it fails after 1 s (or at the cancel).
 async fn attempt(token: &CancellationToken) -> Result<(), Error> {
-    match token.run_until_cancelled(sleep(Duration::from_secs(1))).await {
+    match token
+        .run_until_cancelled(sleep(Duration::from_secs(1)))
+        .await
+    {
         None => Err(Error::Cancelled),
         Some(()) => Err(Error::Unavailable),
     }

@@ -7,7 +7,10 @@ use tokio::time::sleep;
 use crate::{Question, paused};
 
 pub fn questions() -> Vec<Question> {
-    vec![paused!("task-lifecycle-abort-after-finish", abort_after_finish)]
+    vec![paused!(
+        "task-lifecycle-abort-after-finish",
+        abort_after_finish
+    )]
 }
 
 // ANCHOR: abort_after_finish

@@ -49,7 +49,11 @@ impl Drop for RemoveOnDrop {
 
 async fn upload(disk: Disk, chunks: u32) {
     disk.create("photo.part");
-    let mut cleanup = RemoveOnDrop { disk: disk.clone(), name: "photo.part", armed: true };
+    let mut cleanup = RemoveOnDrop {
+        disk: disk.clone(),
+        name: "photo.part",
+        armed: true,
+    };
     for _ in 0..chunks {
         sleep(Duration::from_secs(1)).await; // one chunk of the body
     }

@@ -75,7 +75,10 @@ pub fn judge(questions: &[Question], ran: &[Ran]) -> Verdict {
             )),
             Some(Ran {
                 error: Some(error), ..
-            }) => wrong.push(format!("{}: its code did not run to the end: {error}", q.id)),
+            }) => wrong.push(format!(
+                "{}: its code did not run to the end: {error}",
+                q.id
+            )),
             Some(Ran {
                 outcome: Some(outcome),
                 ..
@@ -92,7 +95,11 @@ pub fn judge(questions: &[Question], ran: &[Ran]) -> Verdict {
     }
     for r in ran {
         if !questions.iter().any(|q| q.id == r.id) {
-            wrong.push(format!("{}: runs in quizzes/src but has no key in {}", r.id, quiz_key::KEY));
+            wrong.push(format!(
+                "{}: runs in quizzes/src but has no key in {}",
+                r.id,
+                quiz_key::KEY
+            ));
         }
     }
     Verdict {
@@ -105,7 +112,10 @@ pub fn judge(questions: &[Question], ran: &[Ran]) -> Verdict {
 fn agrees(question: &Question, outcome: &str) -> bool {
     match question.kind {
         Kind::Choice => question.answer == outcome,
-        Kind::Number => match (question.answer.trim().parse::<f64>(), outcome.trim().parse::<f64>()) {
+        Kind::Number => match (
+            question.answer.trim().parse::<f64>(),
+            outcome.trim().parse::<f64>(),
+        ) {
             (Ok(key), Ok(real)) => (key - real).abs() < 1e-9,
             _ => false,
         },
@@ -147,7 +157,11 @@ mod tests {
         ];
         let verdict = judge(
             &questions,
-            &[ran("right", "3"), ran("wrong", "3"), ran("choice", "Err(Elapsed(()))")],
+            &[
+                ran("right", "3"),
+                ran("wrong", "3"),
+                ran("choice", "Err(Elapsed(()))"),
+            ],
         );
         assert_eq!(verdict.checked, 3);
         assert_eq!(verdict.wrong.len(), 2, "{:?}", verdict.wrong);
@@ -156,7 +170,11 @@ mod tests {
             "{:?}",
             verdict.wrong
         );
-        assert!(verdict.wrong[1].contains("Err(Elapsed(()))"), "{:?}", verdict.wrong);
+        assert!(
+            verdict.wrong[1].contains("Err(Elapsed(()))"),
+            "{:?}",
+            verdict.wrong
+        );
     }
 
     #[test]
@@ -169,7 +187,10 @@ mod tests {
 
     #[test]
     fn a_hang_a_missing_question_and_a_question_with_no_key_are_wrong() {
-        let questions = [question("hangs", Kind::Number, "1"), question("gone", Kind::Number, "1")];
+        let questions = [
+            question("hangs", Kind::Number, "1"),
+            question("gone", Kind::Number, "1"),
+        ];
         let hung = Ran {
             id: "hangs".into(),
             outcome: None,

@@ -12,8 +12,8 @@ use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, check_quizzes, edition, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
-    wrong_fix_edit,
+    bench, book_server, check_quizzes, edition, instructor_docs, learner, mutants, scaffold, suite,
+    verify, watch, wrong_fix_edit,
 };
 
 fn main() -> ExitCode {
@@ -130,7 +130,9 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             learner::write_shipped_starters(course)?;
             println!("wrote the shipped starters in tooling/lab/starters/ (what `reset` restores)");
             let parts = lab::quiz_key::write_pages(&course.root)?;
-            println!("wrote {parts} quiz page parts in src/includes/ (from quizzes/questions.toml)");
+            println!(
+                "wrote {parts} quiz page parts in src/includes/ (from quizzes/questions.toml)"
+            );
             let readme = course.root.join("README.md");
             let text = read(&readme)?;
             let updated = with_command_list(&text, &command_list())

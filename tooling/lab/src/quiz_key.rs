@@ -50,8 +50,8 @@ pub enum Kind {
 
 pub fn load(root: &Path) -> Result<Vec<Question>> {
     let path = root.join(KEY);
-    let key: Key =
-        toml::from_str(&read(&path)?).with_context(|| format!("{} is not valid", path.display()))?;
+    let key: Key = toml::from_str(&read(&path)?)
+        .with_context(|| format!("{} is not valid", path.display()))?;
     Ok(key.question)
 }
 
@@ -109,7 +109,11 @@ pub fn part_chapters(summary: &str) -> Vec<String> {
         if let Some(title) = line.strip_prefix("# ") {
             in_part = title.starts_with("Part ");
         } else if in_part && let Some(link) = line.trim_start().strip_prefix("- [") {
-            if let Some(page) = link.split("](").nth(1).and_then(|rest| rest.split(')').next()) {
+            if let Some(page) = link
+                .split("](")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+            {
                 chapters.push(page.to_owned());
             }
         }
@@ -168,7 +172,9 @@ pub fn problems(root: &Path, questions: &[Question]) -> Result<Vec<String>> {
     }
     for chapter in &chapters {
         if !questions.iter().any(|q| &q.chapter == chapter) {
-            problems.push(format!("src/{chapter}: no \"Predict the timeline\" question"));
+            problems.push(format!(
+                "src/{chapter}: no \"Predict the timeline\" question"
+            ));
         }
     }
     Ok(problems)
@@ -184,9 +190,10 @@ fn answer_problems(q: &Question) -> Vec<String> {
         Kind::Choice if q.choices.len() < 2 => {
             problems.push(format!("{}: a choice needs at least two choices", q.id))
         }
-        Kind::Number if q.answer.trim().parse::<f64>().is_err() => {
-            problems.push(format!("{}: the answer {:?} is not a number", q.id, q.answer))
-        }
+        Kind::Number if q.answer.trim().parse::<f64>().is_err() => problems.push(format!(
+            "{}: the answer {:?} is not a number",
+            q.id, q.answer
+        )),
         Kind::Number if !q.choices.is_empty() => {
             problems.push(format!("{}: a number question has no choices", q.id))
         }
