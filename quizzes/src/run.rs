@@ -17,6 +17,10 @@ pub type Outcome = Result<String, String>;
 pub const LIMIT: Duration = Duration::from_secs(10);
 
 pub fn run(question: &Question) -> Outcome {
+    run_within(question, LIMIT)
+}
+
+fn run_within(question: &Question, limit: Duration) -> Outcome {
     let (done, outcome) = mpsc::channel();
     let code = match &question.code {
         Code::Paused(code) => Job::Async(*code, true),
@@ -32,10 +36,10 @@ pub fn run(question: &Question) -> Outcome {
             let _ = done.send(result.map_err(|panic| panic_message(&panic)));
         })
         .map_err(|error| format!("cannot start a thread: {error}"))?;
-    match outcome.recv_timeout(LIMIT) {
+    match outcome.recv_timeout(limit) {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(panic)) => Err(format!("panicked: {panic}")),
-        Err(_) => Err(format!("no outcome after {LIMIT:?}: it hangs or spins")),
+        Err(_) => Err(format!("no outcome after {limit:?}: it hangs or spins")),
     }
 }
 
@@ -71,4 +75,48 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Code, boxed};
+
+    #[test]
+    fn a_question_that_hangs_is_reported_within_the_bound() {
+        let hangs = Question {
+            id: "hangs",
+            // No timer to jump to: a paused clock cannot end this wait.
+            code: Code::Paused(|| boxed(std::future::pending())),
+        };
+        let started = std::time::Instant::now();
+        let outcome = run_within(&hangs, Duration::from_millis(300));
+        assert!(
+            outcome.as_ref().is_err_and(|e| e.contains("hangs")),
+            "{outcome:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_panic_is_an_outcome_and_virtual_time_is_virtual() {
+        let panics = Question {
+            id: "panics",
+            code: Code::Blocking(|| panic!("on purpose")),
+        };
+        assert_eq!(run(&panics), Err("panicked: on purpose".to_owned()));
+        let sleeps = Question {
+            id: "sleeps",
+            code: Code::Paused(|| {
+                boxed(async {
+                    let start = tokio::time::Instant::now();
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    format!("{:?}", start.elapsed())
+                })
+            }),
+        };
+        let started = std::time::Instant::now();
+        assert_eq!(run(&sleeps), Ok("3600s".to_owned()));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
 }
