@@ -13,7 +13,10 @@
 //   without a page reload;
 // - the learner's latest failing run of `why` is drawn there (the cancel,
 //   the work after it, the reference run beside it) and redrawn when the
-//   next run is in.
+//   next run is in;
+// - every "Predict the timeline" question is drawn; a wrong answer says "Not
+//   quite" with the why, a right one "Right", by mouse and by keyboard, and
+//   the answer is still there after a reload.
 //
 // Usage: node check.mjs   (env: BASE_URL, COURSE_ROOT, BOOK_DIR, CHROMIUM, SHOTS_DIR)
 // It ends with "N passed, M failed" and exits non-zero on any failure.
@@ -103,6 +106,8 @@ for (const path of pages) {
         const named = yourTurn.match(/cargo lab check ([\w-]+)/)?.[1];
         check(named && exercises.includes(named), `${path}: "Your turn" names ${named ?? "no exercise"}, not one of course.toml's`);
     }
+    const undrawn = await page.$$eval(".lab-quiz", (boxes) => boxes.filter((box) => !box.querySelector("form")).map((box) => box.id));
+    check(undrawn.length === 0, `${path}: questions not drawn: ${undrawn.join(", ")}`);
     check(problems.length === 0, `${path}: ${problems.join("; ")}`);
     await page.close();
 }
@@ -211,8 +216,45 @@ if (!existsSync(latestRun)) {
     }
 }
 
+// 5. "Predict the timeline", in a context of its own (no answer stored yet).
+{
+    const quizContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const quiz = await quizContext.newPage();
+    await quiz.goto(new URL("why.html", base).href, { waitUntil: "networkidle" });
+    const box = quiz.locator("#quiz-why-steps-before-timeout");
+    const field = box.locator("input.lab-quiz-number");
+    const feedback = box.locator(".lab-quiz-feedback");
+    check((await field.count()) === 1, "why.html: the question has no number field");
+    await field.fill("5");
+    await box.locator("button").click();
+    const wrong = (await feedback.textContent()) ?? "";
+    check(wrong.includes("Not quite") && wrong.includes("never polled again"), `why.html: a wrong answer shows ${JSON.stringify(wrong)}, not "Not quite" with the why`);
+    check((await box.getAttribute("data-state")) === "wrong", "why.html: a wrong answer is not marked wrong");
+    await field.fill("2");
+    await box.locator("button").click();
+    const right = (await feedback.textContent()) ?? "";
+    check(right.startsWith("Right.") && (await box.getAttribute("data-state")) === "right", `why.html: the right answer shows ${JSON.stringify(right)}`);
+    await quiz.reload({ waitUntil: "networkidle" });
+    check((await field.inputValue()) === "2" && (await box.getAttribute("data-state")) === "right", "why.html: the answer did not survive a reload");
+    await box.scrollIntoViewIfNeeded();
+    await quiz.screenshot({ path: join(shots, "why-predict-the-timeline.png") });
+    // A choice, by keyboard only: focus the first choice (wrong), Space,
+    // Enter; then the arrow key to the second (right), Enter.
+    await quiz.goto(new URL("token-basics.html", base).href, { waitUntil: "networkidle" });
+    const choiceBox = quiz.locator("#quiz-token-basics-child-and-parent");
+    await choiceBox.locator('input[type="radio"]').first().focus();
+    await quiz.keyboard.press("Space");
+    await quiz.keyboard.press("Enter");
+    const byKeys = (await choiceBox.locator(".lab-quiz-feedback").textContent()) ?? "";
+    check(byKeys.includes("Not quite") && byKeys.includes("parent: false, child: true"), `token-basics.html: a wrong choice by keyboard shows ${JSON.stringify(byKeys)}`);
+    await quiz.keyboard.press("ArrowDown");
+    await quiz.keyboard.press("Enter");
+    check((await choiceBox.getAttribute("data-state")) === "right", "token-basics.html: the right choice by keyboard is not marked right");
+    await quizContext.close();
+}
+
 await browser.close();
-console.log(`\nScreenshots: ${join(shots, "why-your-turn-status.png")}, ${join(shots, "why-your-turn-timeline.png")}, ${join(shots, "search-child-token.png")}`);
+console.log(`\nScreenshots: ${join(shots, "why-your-turn-status.png")}, ${join(shots, "why-your-turn-timeline.png")}, ${join(shots, "why-predict-the-timeline.png")}, ${join(shots, "search-child-token.png")}`);
 console.log(`browser-check: ${failures.length === 0 ? "everything passes" : `${failures.length} problems`}`);
 console.log(`${passed} passed, ${failures.length} failed`);
 process.exit(failures.length === 0 ? 0 : 1);

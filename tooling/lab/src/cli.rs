@@ -59,6 +59,8 @@ pub enum Command {
     },
     /// Maintainers: build the book and fail on what mdBook lets through
     CheckBook,
+    /// Maintainers: run every "predict the timeline" question's code and compare it with the answer key
+    CheckQuizzes,
     /// Maintainers: a new exercise that builds and fails, with its solution, manifest entry and chapter
     New {
         /// The folder name, `NN_slug` (e.g. `22_channels`)
@@ -81,7 +83,7 @@ pub enum Command {
     },
     /// Maintainers: time edit-then-test for every exercise (target/lab/bench-results.md)
     Bench,
-    /// Maintainers: rewrite what is generated (the mistakes page, README's command list, the shipped starters)
+    /// Maintainers: rewrite what is generated (the mistakes page, README's command list, the shipped starters, the quizzes' page parts)
     GenDocs,
     /// Maintainers: draw the chapters' timeline figures from runs of the starters and solutions (src/timelines/, src/images/timelines/)
     GenTimelines {
@@ -94,7 +96,7 @@ pub enum Command {
         /// Where to write it (a new or empty folder)
         dir: std::path::PathBuf,
     },
-    /// Maintainers: the whole test suite (fmt, clippy, cargo test, verify, check-book)
+    /// Maintainers: the whole test suite (fmt, clippy, cargo test, verify, check-book, check-quizzes)
     TestAll,
 }
 

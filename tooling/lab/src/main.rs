@@ -12,7 +12,7 @@ use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, edition, instructor_docs, learner, mutants, scaffold, suite,
+    bench, book_server, check_quizzes, edition, instructor_docs, learner, mutants, scaffold, suite,
     timeline_figures, verify, watch, wrong_fix_edit,
 };
 
@@ -85,6 +85,7 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             },
         )?,
         Some(Command::CheckBook) => suite::check_book(course)?,
+        Some(Command::CheckQuizzes) => check_quizzes::run(course)?,
         Some(Command::New { dir, chapter, http }) => {
             scaffold::create(
                 course,
@@ -129,6 +130,10 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             println!("wrote {}", instructor_docs::path(course).display());
             learner::write_shipped_starters(course)?;
             println!("wrote the shipped starters in tooling/lab/starters/ (what `reset` restores)");
+            let parts = lab::quiz_key::write_pages(&course.root)?;
+            println!(
+                "wrote {parts} quiz page parts in src/includes/ (from quizzes/questions.toml)"
+            );
             let readme = course.root.join("README.md");
             let text = read(&readme)?;
             let updated = with_command_list(&text, &command_list())

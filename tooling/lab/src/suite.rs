@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::course::Course;
-use crate::{book_check, cargo, timeline_figures, tools, verify};
+use crate::{book_check, cargo, check_quizzes, timeline_figures, tools, verify};
 
 pub fn exit(success: bool) -> ExitCode {
     if success {
@@ -97,6 +97,11 @@ pub fn test_all(course: &Course) -> Result<ExitCode> {
     step(
         "timeline figures",
         timeline_figures::run(course, true)? == ExitCode::SUCCESS,
+    );
+    println!("== cargo lab check-quizzes");
+    step(
+        "check-quizzes",
+        check_quizzes::run(course)? == ExitCode::SUCCESS,
     );
 
     let failed: Vec<&str> = results
