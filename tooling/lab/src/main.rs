@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use lab::cli::{Cli, Command, WrongFixCommand, command_list, with_command_list};
+use lab::cli::{ClassCommand, Cli, Command, WrongFixCommand, command_list, with_command_list};
 use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, edition, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
+    bench, book_server, class_report, edition, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
     wrong_fix_edit,
 };
 
@@ -141,5 +141,24 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Some(Command::TestAll) => suite::test_all(course)?,
+        Some(Command::Class(ClassCommand::Join { url, code, name })) => {
+            class_report::join(&course.root, &url, &code, &name)?;
+            ExitCode::SUCCESS
+        }
+        Some(Command::Class(ClassCommand::Leave)) => {
+            class_report::leave(&course.root)?;
+            ExitCode::SUCCESS
+        }
+        Some(Command::Class(ClassCommand::Serve { port, bind, db })) => {
+            let mut args = vec!["serve".into(), format!("--port={port}"), format!("--bind={bind}")];
+            args.extend(db.map(|db| format!("--db={}", db.display())));
+            class_report::run_server(&course.root, &args)?
+        }
+        Some(Command::Class(ClassCommand::Export { out, db })) => {
+            let mut args = vec!["export".to_owned()];
+            args.extend(out.map(|out| format!("--out={}", out.display())));
+            args.extend(db.map(|db| format!("--db={}", db.display())));
+            class_report::run_server(&course.root, &args)?
+        }
     })
 }
