@@ -112,7 +112,10 @@ fn bounded<T: Send>(
                     .enable_all()
                     .build()
                     .ok()?;
-                let result = runtime.block_on(tokio::time::timeout(budget, work)).ok();
+                // The timer is made inside the runtime (it needs its clock).
+                let result = runtime
+                    .block_on(async { tokio::time::timeout(budget, work).await })
+                    .ok();
                 // Do not wait for a blocked DNS lookup or the like.
                 runtime.shutdown_background();
                 result
