@@ -43,23 +43,33 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("malformed request: {e}")))
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(refuse(
+            StatusCode::BAD_REQUEST,
+            format!("malformed request: {e}"),
+        ))
+    })
 }
 
 fn internal(error: anyhow::Error) -> Response {
     eprintln!("class server: {error:#}");
-    refuse(StatusCode::INTERNAL_SERVER_ERROR, "the server could not store this; try again")
+    refuse(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server could not store this; try again",
+    )
 }
 
 async fn join(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let join: Join = match parse(&body) {
         Ok(join) => join,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if join.code.trim().to_uppercase() != state.join_code {
-        return refuse(StatusCode::FORBIDDEN, "wrong join code: check the one the instructor shows");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "wrong join code: check the one the instructor shows",
+        );
     }
     if let Some(problem) = wire::name_problem(&join.name) {
         return refuse(StatusCode::BAD_REQUEST, problem);
@@ -73,18 +83,30 @@ async fn join(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn report(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let report: Report = match parse(&body) {
         Ok(report) => report,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let learner = match state.store.learner_by_token(&report.token).await {
         Ok(Some(learner)) => learner,
-        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "unknown learner: join the class again"),
+        Ok(None) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "unknown learner: join the class again",
+            );
+        }
         Err(error) => return internal(error),
     };
     if report.events.len() > wire::MAX_EVENTS_PER_REPORT {
         let max = wire::MAX_EVENTS_PER_REPORT;
-        return refuse(StatusCode::BAD_REQUEST, format!("more than {max} events in one report"));
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("more than {max} events in one report"),
+        );
     }
-    if let Some(problem) = report.events.iter().find_map(|e| wire::event_problem(e, &state.exercises)) {
+    if let Some(problem) = report
+        .events
+        .iter()
+        .find_map(|e| wire::event_problem(e, &state.exercises))
+    {
         return refuse(StatusCode::BAD_REQUEST, problem);
     }
     if !state.rate_limit.allow(learner, Instant::now()) {
@@ -103,8 +125,13 @@ struct KeyQuery {
 
 fn key_refusal(state: &AppState, query: &KeyQuery) -> Option<Response> {
     match &query.key {
-        None => Some(refuse(StatusCode::UNAUTHORIZED, "the dashboard needs ?key=KEY")),
-        Some(key) if *key != state.key => Some(refuse(StatusCode::FORBIDDEN, "wrong dashboard key")),
+        None => Some(refuse(
+            StatusCode::UNAUTHORIZED,
+            "the dashboard needs ?key=KEY",
+        )),
+        Some(key) if *key != state.key => {
+            Some(refuse(StatusCode::FORBIDDEN, "wrong dashboard key"))
+        }
         Some(_) => None,
     }
 }

@@ -14,8 +14,15 @@ fn quoted(field: &str) -> String {
 }
 
 pub async fn csv(store: &Store) -> Result<String> {
-    let names: HashMap<i64, String> = store.learners().await?.into_iter().map(|l| (l.id, l.name)).collect();
-    let mut out = String::from("learner,exercise,solved,failing_tests,hints,seconds_on_exercise,received_at\n");
+    let names: HashMap<i64, String> = store
+        .learners()
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.name))
+        .collect();
+    let mut out = String::from(
+        "learner,exercise,solved,failing_tests,hints,seconds_on_exercise,received_at\n",
+    );
     for event in store.events().await? {
         let name = names.get(&event.learner).map_or("?", String::as_str);
         writeln!(

@@ -47,8 +47,10 @@ pub fn find_course_root(start: &Path) -> Result<PathBuf> {
 /// The exercises' names, in course order, from course.toml.
 pub fn exercise_names(course_root: &Path) -> Result<Vec<String>> {
     let path = course_root.join("course.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
     let names: Vec<String> = table
         .get("exercise")
         .and_then(|e| e.as_array())
@@ -85,7 +87,12 @@ pub async fn start(options: Options, shutdown: CancellationToken) -> Result<Runn
     let key = store.secret("dashboard_key", secrets::token).await?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (is the port in use? try --port 0)", options.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (is the port in use? try --port 0)",
+                options.listen
+            )
+        })?;
     let addr = listener.local_addr()?;
     let state = Arc::new(AppState {
         store: store.clone(),
@@ -104,7 +111,12 @@ pub async fn start(options: Options, shutdown: CancellationToken) -> Result<Runn
         store.close().await;
         served.context("the class server failed")
     });
-    Ok(Running { addr, join_code, key, task })
+    Ok(Running {
+        addr,
+        join_code,
+        key,
+        task,
+    })
 }
 
 /// The address to print in the join line: the machine's LAN address, found

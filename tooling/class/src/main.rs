@@ -19,7 +19,10 @@ use lab_class::{Options, exercise_names, find_course_root, room_address, store::
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
 #[derive(Parser)]
-#[command(name = "cargo lab class", about = "The classroom dashboard (instructors)")]
+#[command(
+    name = "cargo lab class",
+    about = "The classroom dashboard (instructors)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,16 +63,21 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     let root = find_course_root(&std::env::current_dir()?)?;
-    let db = cli.db.unwrap_or_else(|| root.join(".lab/class-server/class.db"));
+    let db = cli
+        .db
+        .unwrap_or_else(|| root.join(".lab/class-server/class.db"));
     match cli.command {
-        Command::Serve { port, bind } => serve(db, SocketAddr::new(bind, port), exercise_names(&root)?).await,
+        Command::Serve { port, bind } => {
+            serve(db, SocketAddr::new(bind, port), exercise_names(&root)?).await
+        }
         Command::Export { out } => {
             let store = Store::open(&db).await?;
             let csv = lab_class::export::csv(&store).await?;
             store.close().await;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?;
+                    std::fs::write(&path, csv)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
                     eprintln!("wrote {}", path.display());
                 }
                 None => print!("{csv}"),
@@ -81,9 +89,21 @@ async fn run(cli: Cli) -> Result<()> {
 
 async fn serve(db: PathBuf, listen: SocketAddr, exercises: Vec<String>) -> Result<()> {
     let shutdown = CancellationToken::new();
-    let running = lab_class::start(Options { db: db.clone(), listen, exercises }, shutdown.clone()).await?;
+    let running = lab_class::start(
+        Options {
+            db: db.clone(),
+            listen,
+            exercises,
+        },
+        shutdown.clone(),
+    )
+    .await?;
     let port = running.addr.port();
-    println!("join: cargo lab class join http://{}:{port} {}", room_address(listen), running.join_code);
+    println!(
+        "join: cargo lab class join http://{}:{port} {}",
+        room_address(listen),
+        running.join_code
+    );
     println!("dashboard: http://127.0.0.1:{port}/?key={}", running.key);
     println!("(data in {}; Ctrl+C stops the server)", db.display());
     let mut task = running.task;
@@ -91,11 +111,17 @@ async fn serve(db: PathBuf, listen: SocketAddr, exercises: Vec<String>) -> Resul
         finished = &mut task => return finished.context("the server task panicked")?,
         signal = tokio::signal::ctrl_c() => signal.context("cannot listen for Ctrl+C")?,
     }
-    println!("stopping: answering the requests in flight (at most {} s) ...", DRAIN_LIMIT.as_secs());
+    println!(
+        "stopping: answering the requests in flight (at most {} s) ...",
+        DRAIN_LIMIT.as_secs()
+    );
     shutdown.cancel();
     match tokio::time::timeout(DRAIN_LIMIT, task).await {
         Ok(finished) => finished.context("the server task panicked")??,
-        Err(_) => println!("some connections were still open after {} s; stopped anyway", DRAIN_LIMIT.as_secs()),
+        Err(_) => println!(
+            "some connections were still open after {} s; stopped anyway",
+            DRAIN_LIMIT.as_secs()
+        ),
     }
     println!("stopped; everything acknowledged is in {}", db.display());
     Ok(())

@@ -50,8 +50,14 @@ mod tests {
         let t0 = Instant::now();
         assert!((0..3).all(|_| limit.allow(1, t0)));
         assert!(!limit.allow(1, t0), "the fourth request at once is refused");
-        assert!(limit.allow(2, t0), "another learner has a bucket of their own");
-        assert!(limit.allow(1, t0 + Duration::from_millis(500)), "half a second refills one");
+        assert!(
+            limit.allow(2, t0),
+            "another learner has a bucket of their own"
+        );
+        assert!(
+            limit.allow(1, t0 + Duration::from_millis(500)),
+            "half a second refills one"
+        );
         assert!(!limit.allow(1, t0 + Duration::from_millis(500)));
     }
 }

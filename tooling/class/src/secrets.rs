@@ -21,7 +21,10 @@ pub fn join_code() -> String {
 
 /// 128 random bits as hex: the dashboard key and each learner's token.
 pub fn token() -> String {
-    random_bytes::<16>().iter().map(|b| format!("{b:02x}")).collect()
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

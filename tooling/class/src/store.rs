@@ -111,15 +111,22 @@ impl Store {
     }
 
     pub async fn learner_by_token(&self, token: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM learners WHERE token = ?")
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM learners WHERE token = ?")
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Stores a batch in one transaction and returns the ids to acknowledge:
     /// all of them, the new and the already stored.
-    pub async fn add_events(&self, learner: i64, events: &[Event], now: i64) -> Result<Vec<String>> {
+    pub async fn add_events(
+        &self,
+        learner: i64,
+        events: &[Event],
+        now: i64,
+    ) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await?;
         for event in events {
             sqlx::query(

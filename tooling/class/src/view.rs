@@ -53,7 +53,12 @@ pub struct CommonFailure {
     pub of: usize,
 }
 
-pub fn build(exercises: &[String], learners: &[Learner], events: &[StoredEvent], now: i64) -> ClassView {
+pub fn build(
+    exercises: &[String],
+    learners: &[Learner],
+    events: &[StoredEvent],
+    now: i64,
+) -> ClassView {
     let mut cells: HashMap<(i64, &str), Cell> = HashMap::new();
     let mut latest: HashMap<i64, &StoredEvent> = HashMap::new();
     // When each learner's current failing streak on an exercise began.
@@ -101,7 +106,11 @@ pub fn build(exercises: &[String], learners: &[Learner], events: &[StoredEvent],
             failing: e.failing.clone(),
         })
         .collect();
-    stuck.sort_by(|a, b| b.stuck_seconds.cmp(&a.stuck_seconds).then(a.name.cmp(&b.name)));
+    stuck.sort_by(|a, b| {
+        b.stuck_seconds
+            .cmp(&a.stuck_seconds)
+            .then(a.name.cmp(&b.name))
+    });
 
     let common_failures = exercises
         .iter()
@@ -118,12 +127,13 @@ pub fn build(exercises: &[String], learners: &[Learner], events: &[StoredEvent],
                 }
             }
             // The most hit; on a tie, the first by name, so the page is stable.
-            let (test, learners) = counts
-                .into_iter()
-                .fold(None, |best: Option<(&str, usize)>, (t, n)| match best {
+            let (test, learners) = counts.into_iter().fold(
+                None,
+                |best: Option<(&str, usize)>, (t, n)| match best {
                     Some((_, m)) if m >= n => best,
                     _ => Some((t, n)),
-                })?;
+                },
+            )?;
             Some(CommonFailure {
                 exercise: exercise.clone(),
                 test: test.to_owned(),
@@ -162,9 +172,18 @@ mod tests {
     fn the_longest_stuck_comes_first_and_the_most_hit_test_is_named() {
         let exercises = vec!["why".to_string(), "select".to_string()];
         let learners = vec![
-            Learner { id: 1, name: "Ada".into() },
-            Learner { id: 2, name: "Bo".into() },
-            Learner { id: 3, name: "Cy".into() },
+            Learner {
+                id: 1,
+                name: "Ada".into(),
+            },
+            Learner {
+                id: 2,
+                name: "Bo".into(),
+            },
+            Learner {
+                id: 3,
+                name: "Cy".into(),
+            },
         ];
         let events = vec![
             event(1, "why", false, &["a", "b"], 100),
@@ -175,12 +194,24 @@ mod tests {
             event(3, "select", false, &["c"], 190),
         ];
         let view = build(&exercises, &learners, &events, 200);
-        let stuck: Vec<_> = view.stuck.iter().map(|s| (s.name.as_str(), s.stuck_seconds)).collect();
+        let stuck: Vec<_> = view
+            .stuck
+            .iter()
+            .map(|s| (s.name.as_str(), s.stuck_seconds))
+            .collect();
         // Ada's streak began at 100 (her second failure does not restart it).
         assert_eq!(stuck, [("Ada", 100), ("Bo", 50), ("Cy", 10)]);
         let why = &view.common_failures[0];
         // Cy solved `why`: only Ada and Bo count, and both fail `b`.
-        assert_eq!((why.exercise.as_str(), why.test.as_str(), why.learners, why.of), ("why", "b", 2, 2));
+        assert_eq!(
+            (
+                why.exercise.as_str(),
+                why.test.as_str(),
+                why.learners,
+                why.of
+            ),
+            ("why", "b", 2, 2)
+        );
         assert_eq!(view.learners[0].exercises["why"].checks, 2);
         assert!(view.learners[2].exercises["why"].solved);
         assert_eq!(view.events, 6);

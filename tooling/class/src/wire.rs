@@ -62,7 +62,9 @@ pub fn name_problem(name: &str) -> Option<String> {
         return Some("the name is empty".into());
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Some(format!("the name is longer than {MAX_NAME_CHARS} characters"));
+        return Some(format!(
+            "the name is longer than {MAX_NAME_CHARS} characters"
+        ));
     }
     if name.chars().any(char::is_control) {
         return Some("the name holds control characters (a newline, a tab...)".into());
@@ -73,16 +75,29 @@ pub fn name_problem(name: &str) -> Option<String> {
 /// Why an event is refused (its exercise is unknown, a field is too long).
 pub fn event_problem(event: &Event, exercises: &[String]) -> Option<String> {
     if event.id.is_empty() || event.id.chars().count() > MAX_ID_CHARS {
-        return Some(format!("an event id must have 1 to {MAX_ID_CHARS} characters"));
+        return Some(format!(
+            "an event id must have 1 to {MAX_ID_CHARS} characters"
+        ));
     }
     if !exercises.contains(&event.exercise) {
-        return Some(format!("`{}` is not an exercise of this course", event.exercise));
+        return Some(format!(
+            "`{}` is not an exercise of this course",
+            event.exercise
+        ));
     }
     if event.failing.len() > MAX_FAILING_TESTS {
-        return Some(format!("more than {MAX_FAILING_TESTS} failing tests in one event"));
+        return Some(format!(
+            "more than {MAX_FAILING_TESTS} failing tests in one event"
+        ));
     }
-    if event.failing.iter().any(|t| t.chars().count() > MAX_TEST_NAME_CHARS) {
-        return Some(format!("a test name is longer than {MAX_TEST_NAME_CHARS} characters"));
+    if event
+        .failing
+        .iter()
+        .any(|t| t.chars().count() > MAX_TEST_NAME_CHARS)
+    {
+        return Some(format!(
+            "a test name is longer than {MAX_TEST_NAME_CHARS} characters"
+        ));
     }
     None
 }

@@ -37,7 +37,11 @@ async fn forty_learners_reporting_at_once_lose_nothing_that_was_acknowledged() {
                 let (status, answer) = post(&url, "/api/report", &body).await;
                 match status {
                     200 => acked.extend(
-                        answer["acked"].as_array().unwrap().iter().map(|id| (n, id.as_str().unwrap().to_owned())),
+                        answer["acked"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|id| (n, id.as_str().unwrap().to_owned())),
                     ),
                     429 => slowed += 1,
                     other => panic!("learner {n}: unexpected {other}: {answer}"),
@@ -49,7 +53,12 @@ async fn forty_learners_reporting_at_once_lose_nothing_that_was_acknowledged() {
             (acked, sent, slowed)
         })
     });
-    let results = bounded(Duration::from_secs(30), "the 40 learners", futures(learners.collect())).await;
+    let results = bounded(
+        Duration::from_secs(30),
+        "the 40 learners",
+        futures(learners.collect()),
+    )
+    .await;
     let took = started.elapsed();
 
     let mut acked = HashSet::new();
@@ -64,25 +73,55 @@ async fn forty_learners_reporting_at_once_lose_nothing_that_was_acknowledged() {
     let on_the_page = view["events"].as_u64().unwrap() as usize;
 
     server.shutdown.cancel();
-    bounded(Duration::from_secs(5), "the graceful shutdown", server.task).await.unwrap().unwrap();
-    let store = lab_class::store::Store::open(&dir.join("class.db")).await.unwrap();
+    bounded(Duration::from_secs(5), "the graceful shutdown", server.task)
+        .await
+        .unwrap()
+        .unwrap();
+    let store = lab_class::store::Store::open(&dir.join("class.db"))
+        .await
+        .unwrap();
     let learners: Vec<_> = store.learners().await.unwrap();
-    let names: std::collections::HashMap<i64, String> = learners.into_iter().map(|l| (l.id, l.name)).collect();
+    let names: std::collections::HashMap<i64, String> =
+        learners.into_iter().map(|l| (l.id, l.name)).collect();
     let stored: HashSet<(usize, String)> = store
         .event_ids()
         .await
         .unwrap()
         .into_iter()
-        .map(|(learner, id)| (names[&learner].strip_prefix("learner ").unwrap().parse().unwrap(), id))
+        .map(|(learner, id)| {
+            (
+                names[&learner]
+                    .strip_prefix("learner ")
+                    .unwrap()
+                    .parse()
+                    .unwrap(),
+                id,
+            )
+        })
         .collect();
     store.close().await;
 
     let lost = acked.difference(&stored).count();
-    assert!(acked.len() > LEARNERS * 10, "the load test sent too little: {}", acked.len());
+    assert!(
+        acked.len() > LEARNERS * 10,
+        "the load test sent too little: {}",
+        acked.len()
+    );
     assert_eq!(lost, 0, "acknowledged events missing from the database");
-    assert_eq!(stored.len(), acked.len(), "nothing stored that was not acknowledged");
-    assert_eq!(on_the_page, acked.len(), "the dashboard counts every acknowledged event once");
-    assert_eq!(slowed, 0, "a learner reporting 5 times a second is within the rate limit");
+    assert_eq!(
+        stored.len(),
+        acked.len(),
+        "nothing stored that was not acknowledged"
+    );
+    assert_eq!(
+        on_the_page,
+        acked.len(),
+        "the dashboard counts every acknowledged event once"
+    );
+    assert_eq!(
+        slowed, 0,
+        "a learner reporting 5 times a second is within the rate limit"
+    );
 
     let figures = format!(
         "class load test: {LEARNERS} learners, {} events sent, {} acknowledged, {} stored, {:.1} s, events lost: {lost}\n",

@@ -10,7 +10,10 @@ use serde_json::json;
 
 async fn counts(url: &str, key: &str) -> (usize, u64) {
     let view = class(url, key).await;
-    (view["learners"].as_array().unwrap().len(), view["events"].as_u64().unwrap())
+    (
+        view["learners"].as_array().unwrap().len(),
+        view["events"].as_u64().unwrap(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,11 +93,20 @@ async fn a_re_sent_event_is_acknowledged_again_and_stored_once_and_markup_stays_
         }
         let view = class(&server.url, &server.key).await;
         assert_eq!(view["events"], 1, "stored once");
-        assert_eq!(view["learners"][0]["name"], name, "the name is kept exactly, shown as text");
-        assert_eq!(view["common_failures"][0]["test"], "the_report_stops_when_its_caller_drops_it");
+        assert_eq!(
+            view["learners"][0]["name"], name,
+            "the name is kept exactly, shown as text"
+        );
+        assert_eq!(
+            view["common_failures"][0]["test"],
+            "the_report_stops_when_its_caller_drops_it"
+        );
         assert_eq!(view["stuck"][0]["name"], name);
         server.shutdown.cancel();
-        bounded(Duration::from_secs(5), "the graceful shutdown", server.task).await.unwrap().unwrap();
+        bounded(Duration::from_secs(5), "the graceful shutdown", server.task)
+            .await
+            .unwrap()
+            .unwrap();
         std::fs::remove_dir_all(dir).unwrap();
     })
     .await;
@@ -116,13 +128,28 @@ async fn a_flood_from_one_learner_is_rate_limited_and_only_what_was_accepted_is_
                 other => panic!("unexpected {other}"),
             }
         }
-        assert!(limited > 0 && accepted >= 20, "accepted {accepted}, limited {limited}");
-        let calm = post(&server.url, "/api/report", &json!({"token": other, "events": [event("c", "why", true)]})).await;
+        assert!(
+            limited > 0 && accepted >= 20,
+            "accepted {accepted}, limited {limited}"
+        );
+        let calm = post(
+            &server.url,
+            "/api/report",
+            &json!({"token": other, "events": [event("c", "why", true)]}),
+        )
+        .await;
         assert_eq!(calm.0, 200, "another learner is not slowed by the flood");
         let view = class(&server.url, &server.key).await;
-        assert_eq!(view["events"], accepted + 1, "only accepted reports are stored");
+        assert_eq!(
+            view["events"],
+            accepted + 1,
+            "only accepted reports are stored"
+        );
         server.shutdown.cancel();
-        bounded(Duration::from_secs(5), "the graceful shutdown", server.task).await.unwrap().unwrap();
+        bounded(Duration::from_secs(5), "the graceful shutdown", server.task)
+            .await
+            .unwrap()
+            .unwrap();
         std::fs::remove_dir_all(dir).unwrap();
     })
     .await;

@@ -84,7 +84,9 @@ pub fn membership(root: &Path) -> Result<Option<Membership>> {
 }
 
 fn unix_now() -> (u64, u128) {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     (since.as_secs(), since.as_nanos())
 }
 
@@ -130,7 +132,9 @@ fn bounded<T: Send>(
 pub fn join(root: &Path, url: &str, code: &str, name: &str) -> Result<()> {
     let url = url.trim_end_matches('/');
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        bail!("`{url}` is not a server address: it starts with http:// (copy the instructor's join line)");
+        bail!(
+            "`{url}` is not a server address: it starts with http:// (copy the instructor's join line)"
+        );
     }
     let body = serde_json::json!({ "code": code, "name": name }).to_string();
     let endpoint = format!("{url}/api/join");
@@ -158,8 +162,8 @@ pub fn join(root: &Path, url: &str, code: &str, name: &str) -> Result<()> {
     struct Joined {
         token: String,
     }
-    let joined: Joined =
-        serde_json::from_str(&text).context("the class server's answer is not what it should be")?;
+    let joined: Joined = serde_json::from_str(&text)
+        .context("the class server's answer is not what it should be")?;
     let membership = Membership {
         url: url.to_owned(),
         name: name.trim().to_owned(),
@@ -346,14 +350,20 @@ pub fn send_outbox(root: &Path) -> Result<Sent> {
             }
             let ids: Vec<String> = batch.iter().map(|e| e.id.clone()).collect();
             remove_from_outbox(root, &ids)?;
-            println!("(class: the server refused a report: {text}; kept in .lab/class/refused.jsonl)");
+            println!(
+                "(class: the server refused a report: {text}; kept in .lab/class/refused.jsonl)"
+            );
             Ok(Sent::Queued(text))
         }
         401 => {
-            println!("(class: the server does not know you any more; `cargo lab class join` again.)");
+            println!(
+                "(class: the server does not know you any more; `cargo lab class join` again.)"
+            );
             Ok(Sent::Queued(text))
         }
-        _ => Ok(Sent::Queued(format!("the server answered {status}: {text}"))),
+        _ => Ok(Sent::Queued(format!(
+            "the server answered {status}: {text}"
+        ))),
     }
 }
 

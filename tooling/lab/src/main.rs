@@ -12,8 +12,8 @@ use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, class_report, edition, instructor_docs, learner, mutants, scaffold, suite, verify, watch,
-    wrong_fix_edit,
+    bench, book_server, class_report, edition, instructor_docs, learner, mutants, scaffold, suite,
+    verify, watch, wrong_fix_edit,
 };
 
 fn main() -> ExitCode {
@@ -150,7 +150,11 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Some(Command::Class(ClassCommand::Serve { port, bind, db })) => {
-            let mut args = vec!["serve".into(), format!("--port={port}"), format!("--bind={bind}")];
+            let mut args = vec![
+                "serve".into(),
+                format!("--port={port}"),
+                format!("--bind={bind}"),
+            ];
             args.extend(db.map(|db| format!("--db={}", db.display())));
             class_report::run_server(&course.root, &args)?
         }

@@ -132,13 +132,21 @@ mod tests {
     fn the_first_check_time_is_kept_and_an_old_file_without_it_loads() {
         let root = scratch("first-checked");
         fs_err::create_dir_all(root.join(".lab")).unwrap();
-        fs_err::write(path(&root), "[exercise.why]\nsolved = false\nhints_seen = 1\n").unwrap();
+        fs_err::write(
+            path(&root),
+            "[exercise.why]\nsolved = false\nhints_seen = 1\n",
+        )
+        .unwrap();
         let mut progress = Progress::load(&root).unwrap();
         assert_eq!(progress.hints_seen("why"), 1, "the old file loaded");
         assert_eq!(progress.first_checked("why", 100), 100);
         progress.save(&root).unwrap();
         let mut progress = Progress::load(&root).unwrap();
-        assert_eq!(progress.first_checked("why", 500), 100, "the first time stays");
+        assert_eq!(
+            progress.first_checked("why", 500),
+            100,
+            "the first time stays"
+        );
         fs_err::remove_dir_all(root).unwrap();
     }
 

@@ -85,7 +85,10 @@ impl Binary {
         assert_eq!(&words[..4], ["join:", "cargo", "lab", "class"], "{join}");
         let url = words[5];
         let port = url.rsplit(':').next().unwrap().parse().unwrap();
-        assert!(url.starts_with("http://127.0.0.1:"), "the join line shows the bound address: {join}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "the join line shows the bound address: {join}"
+        );
         let key = dashboard.split("key=").nth(1).expect("a key").to_owned();
         assert!(
             dashboard.starts_with(&format!("dashboard: http://127.0.0.1:{port}/?key=")),
@@ -93,7 +96,12 @@ impl Binary {
         );
         // Keep reading stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Binary { child, port, join_code: words[6].to_owned(), key }
+        Binary {
+            child,
+            port,
+            join_code: words[6].to_owned(),
+            key,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -123,14 +131,27 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn post(url: &str, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-    let response = client().post(format!("{url}{path}")).json(body).send().await.unwrap();
+    let response = client()
+        .post(format!("{url}{path}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 pub async fn join(url: &str, code: &str, name: &str) -> String {
-    let (status, body) = post(url, "/api/join", &serde_json::json!({"code": code, "name": name})).await;
+    let (status, body) = post(
+        url,
+        "/api/join",
+        &serde_json::json!({"code": code, "name": name}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body["token"].as_str().unwrap().to_owned()
 }
@@ -144,7 +165,11 @@ pub fn event(id: &str, exercise: &str, solved: bool) -> serde_json::Value {
 }
 
 pub async fn class(url: &str, key: &str) -> serde_json::Value {
-    let response = client().get(format!("{url}/api/class?key={key}")).send().await.unwrap();
+    let response = client()
+        .get(format!("{url}/api/class?key={key}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     response.json().await.unwrap()
 }
