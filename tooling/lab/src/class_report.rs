@@ -33,17 +33,25 @@ pub struct Membership {
     pub token: String,
 }
 
-/// One check's result, as the server receives it.
+// ANCHOR: event
+/// One check's result, as the server receives it: all that is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// Unique per learner, so that a re-sent event is stored once.
     pub id: String,
+    /// The exercise's name (`why`), from course.toml.
     pub exercise: String,
     pub solved: bool,
+    /// The failing tests' names (empty when it does not compile).
     pub failing: Vec<String>,
+    /// How many hints `cargo lab hint` has shown for it.
     pub hints: u32,
+    /// Seconds since the learner first checked this exercise.
     pub seconds: u64,
+    /// When the check ran (seconds since 1970, the learner's clock).
     pub at: i64,
 }
+// ANCHOR_END: event
 
 /// What a report's send came to.
 #[derive(Debug, PartialEq, Eq)]
