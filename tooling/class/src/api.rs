@@ -31,6 +31,8 @@ pub struct AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(dashboard))
+        // Browsers ask for it; "nothing" is an answer, a 404 is an error.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/join", post(join))
         .route("/api/report", post(report))
         .route("/api/class", get(class))
