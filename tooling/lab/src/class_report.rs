@@ -404,3 +404,70 @@ pub fn run_server(root: &Path, args: &[String]) -> Result<std::process::ExitCode
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("lab-class-report-{name}-{}", std::process::id()));
+        let _ = fs_err::remove_dir_all(&dir);
+        fs_err::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn check(solved: bool) -> CheckResult<'static> {
+        CheckResult {
+            exercise: "why",
+            solved,
+            failing: &[],
+            hints: 0,
+            first_checked: 0,
+        }
+    }
+
+    #[test]
+    fn outside_a_class_a_check_reports_nothing_and_writes_nothing() {
+        let root = scratch("outside");
+        assert_eq!(
+            queue_and_send(&root, &check(true)).unwrap(),
+            Sent::NotJoined
+        );
+        assert!(!dir(&root).exists(), "nothing under .lab/class/");
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn an_address_that_is_not_http_is_refused_before_any_connection() {
+        let root = scratch("address");
+        for url in ["192.168.1.20:7878", "https://class.example:7878"] {
+            let error = join(&root, url, "ABCDEF", "Ada").unwrap_err().to_string();
+            assert!(error.contains("starts with http://"), "{url}: {error}");
+        }
+        assert!(membership(&root).unwrap().is_none());
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_half_written_last_line_is_skipped_and_the_events_before_it_are_kept() {
+        let root = scratch("partial");
+        let event = Event {
+            id: "a".into(),
+            exercise: "why".into(),
+            solved: false,
+            failing: vec!["t".into()],
+            hints: 1,
+            seconds: 5,
+            at: 0,
+        };
+        append(&root, &event).unwrap();
+        fs_err::write(
+            outbox_path(&root),
+            fs_err::read_to_string(outbox_path(&root)).unwrap() + "{\"id\": \"b\", \"exer",
+        )
+        .unwrap();
+        assert_eq!(read_outbox(&root).unwrap(), vec![event]);
+        fs_err::remove_dir_all(root).unwrap();
+    }
+}
