@@ -27,6 +27,10 @@ fn main() -> ExitCode {
     }
 }
 
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 fn run(command: Option<Command>) -> Result<ExitCode> {
     let course = Course::load(&course::root())?;
     let course = &course;
@@ -155,13 +159,15 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
                 format!("--port={port}"),
                 format!("--bind={bind}"),
             ];
-            args.extend(db.map(|db| format!("--db={}", db.display())));
+            // The server runs at the course root: paths are made absolute
+            // here, so they mean what they meant where they were typed.
+            args.extend(db.map(|db| format!("--db={}", absolute(&db).display())));
             class_report::run_server(&course.root, &args)?
         }
         Some(Command::Class(ClassCommand::Export { out, db })) => {
             let mut args = vec!["export".to_owned()];
-            args.extend(out.map(|out| format!("--out={}", out.display())));
-            args.extend(db.map(|db| format!("--db={}", db.display())));
+            args.extend(out.map(|out| format!("--out={}", absolute(&out).display())));
+            args.extend(db.map(|db| format!("--db={}", absolute(&db).display())));
             class_report::run_server(&course.root, &args)?
         }
     })
