@@ -96,8 +96,46 @@ pub enum Command {
         /// Where to write it (a new or empty folder)
         dir: std::path::PathBuf,
     },
-    /// Maintainers: the whole test suite (fmt, clippy, cargo test, verify, check-book, check-quizzes)
+    /// Maintainers: the whole test suite (fmt, clippy, cargo test, verify, check-book, gen-timelines --check, check-quizzes)
     TestAll,
+    /// Workshops: join the instructor's class (learners), or serve its live dashboard (instructors)
+    #[command(subcommand)]
+    Class(ClassCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Instructors: start the class server; prints the join line and the dashboard's address
+    Serve {
+        #[arg(long, default_value_t = 7878)]
+        port: u16,
+        /// The address to listen on (every interface by default, so that the room can reach it)
+        #[arg(long, default_value = "0.0.0.0")]
+        bind: String,
+        /// The class database (default: .lab/class-server/class.db)
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+    },
+    /// Learners: report every check's result to the instructor's server (never your code)
+    Join {
+        /// The address from the instructor's join line (http://...)
+        url: String,
+        /// The join code from the instructor's join line
+        code: String,
+        /// Your name as the instructor will see it (at most 40 characters)
+        #[arg(long)]
+        name: String,
+    },
+    /// Learners: stop reporting to the class
+    Leave,
+    /// Instructors: every reported check as CSV
+    Export {
+        /// The file to write (default: standard output)
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

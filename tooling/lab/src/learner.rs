@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use diffy::DiffOptions;
 
 use crate::cargo::{self, TestRun};
+use crate::class_report;
 use crate::course::{Course, Exercise};
 use crate::files::{copy_dir, read, write, write_if_changed};
 use crate::progress::Progress;
@@ -65,9 +66,32 @@ pub fn current<'c>(course: &'c Course, progress: &Progress) -> &'c Exercise {
         .expect("the course has exercises")
 }
 
-/// Runs the exercise's tests in place, records and prints a verdict.
+/// Runs the exercise's tests in place, records and prints a verdict, and
+/// (in a class) reports it once the verdict is on screen.
 /// Returns whether the exercise is solved.
 pub fn check(course: &Course, exercise: &Exercise) -> Result<bool> {
+    let (solved, failing) = test_and_print(course, exercise)?;
+    let mut progress = Progress::load(&course.root)?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let first_checked = progress.first_checked(&exercise.name, now);
+    progress.save(&course.root)?;
+    class_report::report_check(
+        &course.root,
+        &class_report::CheckResult {
+            exercise: &exercise.name,
+            solved,
+            failing: &failing,
+            hints: progress.hints_seen(&exercise.name),
+            first_checked,
+        },
+    );
+    Ok(solved)
+}
+
+/// The check itself: returns whether it is solved and the failing tests.
+fn test_and_print(course: &Course, exercise: &Exercise) -> Result<(bool, Vec<String>)> {
     println!(
         "Testing exercise `{}` (exercises/{}) ...\n",
         exercise.name, exercise.dir
@@ -109,7 +133,7 @@ pub fn check(course: &Course, exercise: &Exercise) -> Result<bool> {
             None => println!("That was the last exercise. Well done!"),
         }
         print_solution_diff(course, exercise);
-        return Ok(true);
+        return Ok((true, Vec::new()));
     }
     if run.timed_out {
         println!(
@@ -126,7 +150,7 @@ pub fn check(course: &Course, exercise: &Exercise) -> Result<bool> {
             "✗ `{}` does not compile yet.{at} The compiler's message is above.",
             exercise.name
         );
-        return Ok(false);
+        return Ok((false, Vec::new()));
     } else {
         println!(
             "✗ `{}`: {} of {} tests fail: {}.",
@@ -144,7 +168,7 @@ pub fn check(course: &Course, exercise: &Exercise) -> Result<bool> {
         println!("  Another hint: `cargo lab hint {}`.", exercise.name);
     }
     println!("  Read again: src/{}", exercise.chapter);
-    Ok(false)
+    Ok((false, run.failed_tests))
 }
 
 /// Where the compiler's first error points: `src/lib.rs:12:5`.

@@ -10,6 +10,7 @@
 //! - [`scratch`] and [`files`]: copies under `target/lab/`, file helpers.
 //! - [`cargo`]: running tests; [`verify`]: judging them.
 //! - [`learner`], [`progress`], [`watch`], [`book_server`]: the learner's side.
+//! - [`class_report`]: reporting checks to an instructor's class server.
 //! - [`cli`]: the command line, from which `--help` and README's list come.
 
 pub mod bench;
@@ -17,6 +18,7 @@ pub mod book_check;
 pub mod book_server;
 pub mod cargo;
 pub mod check_quizzes;
+pub mod class_report;
 pub mod cli;
 pub mod course;
 pub mod edition;

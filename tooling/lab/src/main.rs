@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use lab::cli::{Cli, Command, WrongFixCommand, command_list, with_command_list};
+use lab::cli::{ClassCommand, Cli, Command, WrongFixCommand, command_list, with_command_list};
 use lab::course::{self, Course};
 use lab::files::{read, write_if_changed};
 use lab::suite::exit;
 use lab::{
-    bench, book_server, check_quizzes, edition, instructor_docs, learner, mutants, scaffold, suite,
-    timeline_figures, verify, watch, wrong_fix_edit,
+    bench, book_server, check_quizzes, class_report, edition, instructor_docs, learner, mutants,
+    scaffold, suite, timeline_figures, verify, watch, wrong_fix_edit,
 };
 
 fn main() -> ExitCode {
@@ -25,6 +25,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn run(command: Option<Command>) -> Result<ExitCode> {
@@ -147,5 +151,30 @@ fn run(command: Option<Command>) -> Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Some(Command::TestAll) => suite::test_all(course)?,
+        Some(Command::Class(ClassCommand::Join { url, code, name })) => {
+            class_report::join(&course.root, &url, &code, &name)?;
+            ExitCode::SUCCESS
+        }
+        Some(Command::Class(ClassCommand::Leave)) => {
+            class_report::leave(&course.root)?;
+            ExitCode::SUCCESS
+        }
+        Some(Command::Class(ClassCommand::Serve { port, bind, db })) => {
+            let mut args = vec![
+                "serve".into(),
+                format!("--port={port}"),
+                format!("--bind={bind}"),
+            ];
+            // The server runs at the course root: paths are made absolute
+            // here, so they mean what they meant where they were typed.
+            args.extend(db.map(|db| format!("--db={}", absolute(&db).display())));
+            class_report::run_server(&course.root, &args)?
+        }
+        Some(Command::Class(ClassCommand::Export { out, db })) => {
+            let mut args = vec!["export".to_owned()];
+            args.extend(out.map(|out| format!("--out={}", absolute(&out).display())));
+            args.extend(db.map(|db| format!("--db={}", absolute(&db).display())));
+            class_report::run_server(&course.root, &args)?
+        }
     })
 }

@@ -23,6 +23,10 @@ struct ExerciseProgress {
     solved: bool,
     #[serde(default)]
     hints_seen: usize,
+    /// When the exercise was first checked (seconds since 1970): the class
+    /// dashboard's "time on the exercise". Older progress files lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    first_checked: Option<u64>,
 }
 
 fn path(root: &Path) -> PathBuf {
@@ -90,6 +94,12 @@ impl Progress {
     pub fn set_hints_seen(&mut self, name: &str, seen: usize) {
         self.exercise.entry(name.to_owned()).or_default().hints_seen = seen;
     }
+
+    /// When the exercise was first checked, recording `now` if never.
+    pub fn first_checked(&mut self, name: &str, now: u64) -> u64 {
+        let entry = self.exercise.entry(name.to_owned()).or_default();
+        *entry.first_checked.get_or_insert(now)
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +125,28 @@ mod tests {
         assert!(progress.is_solved("why"));
         assert!(!progress.is_solved("checking"));
         assert_eq!(progress.hints_seen("checking"), 2);
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn the_first_check_time_is_kept_and_an_old_file_without_it_loads() {
+        let root = scratch("first-checked");
+        fs_err::create_dir_all(root.join(".lab")).unwrap();
+        fs_err::write(
+            path(&root),
+            "[exercise.why]\nsolved = false\nhints_seen = 1\n",
+        )
+        .unwrap();
+        let mut progress = Progress::load(&root).unwrap();
+        assert_eq!(progress.hints_seen("why"), 1, "the old file loaded");
+        assert_eq!(progress.first_checked("why", 100), 100);
+        progress.save(&root).unwrap();
+        let mut progress = Progress::load(&root).unwrap();
+        assert_eq!(
+            progress.first_checked("why", 500),
+            100,
+            "the first time stays"
+        );
         fs_err::remove_dir_all(root).unwrap();
     }
 
