@@ -3,9 +3,16 @@
 //! (alone or in watch mode) reports its result to the instructor's server.
 //!
 //! Reporting must never slow or break the learner's loop, and must lose
-//! nothing. So an event is first appended to an outbox file, then the
-//! outbox is sent with a hard time budget (`SEND_BUDGET`); the server
-//! acknowledges the ids it has committed and only those leave the outbox.
+//! nothing. So an event is first written to the outbox, then the outbox is
+//! sent with a hard time budget (`SEND_BUDGET`); the server acknowledges the
+//! ids it has committed and only those leave the outbox.
+//!
+//! The outbox is a folder with one file per event (`.lab/class/outbox/`),
+//! each written to a side name and renamed into place. Two `cargo lab`s at
+//! once (the watch loop and a `check` in another terminal) can then never
+//! lose each other's events: adding is creating a file, and sending removes
+//! only the files of acknowledged ids. At worst both send the same event, and
+//! the server stores it once.
 //! Whatever was not acknowledged (the server is down, the wifi is gone) is
 //! sent with the next check. One line is printed when the server becomes
 //! unreachable, one when it is back; nothing otherwise.
@@ -69,8 +76,24 @@ fn dir(root: &Path) -> PathBuf {
 fn membership_path(root: &Path) -> PathBuf {
     dir(root).join("class.toml")
 }
-pub fn outbox_path(root: &Path) -> PathBuf {
-    dir(root).join("outbox.jsonl")
+pub fn outbox_dir(root: &Path) -> PathBuf {
+    dir(root).join("outbox")
+}
+
+/// An event's file in the outbox; ids are hex digits and a dash (made by
+/// `queue_and_send`), anything else is replaced so a name stays a name.
+fn event_path(root: &Path, id: &str) -> PathBuf {
+    let name: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    outbox_dir(root).join(format!("{name}.json"))
 }
 /// Present while the server is unreachable: the warning is printed once.
 fn unreachable_marker(root: &Path) -> PathBuf {
@@ -102,9 +125,9 @@ fn unix_now() -> (u64, u128) {
 ///
 /// HTTP/1.1 through hyper's connection API rather than reqwest: hyper and
 /// hyper-util are already built for the book server (axum), and only their
-/// client half is added, where reqwest's URL and IDNA crates added 42.6 s
-/// to a cold build of `cargo lab` (133.0 s against 90.4 s, measured on the
-/// 2-core machine). A class server is a plain `http://` address on the
+/// client half is added (two small crates), where reqwest would add 33
+/// crates (url, idna and ICU's) to every learner's first build of `cargo
+/// lab`. A class server is a plain `http://` address on the
 /// room's network: no TLS, no proxy, no redirects are needed.
 async fn post_json(url: &str, path: &str, body: String) -> Result<(u16, String)> {
     use http_body_util::{BodyExt as _, Full};
@@ -192,7 +215,7 @@ pub fn join(root: &Path, url: &str, code: &str, name: &str) -> Result<()> {
     fs_err::create_dir_all(dir(root))?;
     // A new class starts with an empty outbox: the old class's events are not
     // this server's.
-    let _ = fs_err::remove_file(outbox_path(root));
+    let _ = fs_err::remove_dir_all(outbox_dir(root));
     let _ = fs_err::remove_file(unreachable_marker(root));
     fs_err::write(
         membership_path(root),
@@ -259,42 +282,44 @@ fn queue_and_send(root: &Path, check: &CheckResult) -> Result<Sent> {
 }
 
 fn append(root: &Path, event: &Event) -> Result<()> {
-    use std::io::Write as _;
-    fs_err::create_dir_all(dir(root))?;
-    let mut file = fs_err::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(outbox_path(root))?;
-    // One write of one line: a crash leaves at most a partial last line,
-    // which `read_outbox` skips.
-    let line = format!("{}\n", serde_json::to_string(event)?);
-    file.write_all(line.as_bytes())?;
-    Ok(())
+    fs_err::create_dir_all(outbox_dir(root))?;
+    let path = event_path(root, &event.id);
+    // Written whole under a side name, then renamed: a crash leaves at most
+    // a `.partial` file, which `read_outbox` ignores.
+    let partial = path.with_extension("json.partial");
+    fs_err::write(&partial, serde_json::to_string(event)?)?;
+    Ok(fs_err::rename(&partial, &path)?)
 }
 
+/// Every queued event, oldest first. A file that cannot be read as an event
+/// is left where it is and skipped.
 pub fn read_outbox(root: &Path) -> Result<Vec<Event>> {
-    let text = match fs_err::read_to_string(outbox_path(root)) {
-        Ok(text) => text,
+    let entries = match fs_err::read_dir(outbox_dir(root)) {
+        Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(error.into()),
     };
-    Ok(text
-        .lines()
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect())
+    let mut events: Vec<Event> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .filter_map(|path| fs_err::read_to_string(path).ok())
+        .filter_map(|text| serde_json::from_str(&text).ok())
+        .collect();
+    events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    Ok(events)
 }
 
-/// Rewrites the outbox without `gone`, re-reading it first so an event
-/// appended meanwhile (a second terminal) stays.
+/// Removes the events `gone` from the outbox (already gone is fine: another
+/// `cargo lab` sent them too).
 fn remove_from_outbox(root: &Path, gone: &[String]) -> Result<()> {
-    let kept: String = read_outbox(root)?
-        .into_iter()
-        .filter(|e| !gone.contains(&e.id))
-        .map(|e| serde_json::to_string(&e).expect("an event serialises") + "\n")
-        .collect();
-    let partial = outbox_path(root).with_extension("jsonl.partial");
-    fs_err::write(&partial, kept)?;
-    Ok(fs_err::rename(&partial, outbox_path(root))?)
+    for id in gone {
+        match fs_err::remove_file(event_path(root, id)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Sends what the outbox holds (a batch at most), within `SEND_BUDGET`.
@@ -450,24 +475,51 @@ mod tests {
     }
 
     #[test]
-    fn a_half_written_last_line_is_skipped_and_the_events_before_it_are_kept() {
+    fn a_damaged_or_half_written_event_is_skipped_and_the_others_are_kept() {
         let root = scratch("partial");
-        let event = Event {
-            id: "a".into(),
+        let event = |id: &str, at| Event {
+            id: id.into(),
             exercise: "why".into(),
             solved: false,
             failing: vec!["t".into()],
             hints: 1,
             seconds: 5,
-            at: 0,
+            at,
         };
-        append(&root, &event).unwrap();
-        fs_err::write(
-            outbox_path(&root),
-            fs_err::read_to_string(outbox_path(&root)).unwrap() + "{\"id\": \"b\", \"exer",
-        )
-        .unwrap();
-        assert_eq!(read_outbox(&root).unwrap(), vec![event]);
+        append(&root, &event("b", 2)).unwrap();
+        append(&root, &event("a", 1)).unwrap();
+        fs_err::write(outbox_dir(&root).join("c.json"), "{\"id\": \"c\", \"exer").unwrap();
+        fs_err::write(outbox_dir(&root).join("d.json.partial"), "{").unwrap();
+        assert_eq!(
+            read_outbox(&root).unwrap(),
+            vec![event("a", 1), event("b", 2)],
+            "oldest first, the damaged and the partial skipped"
+        );
+        remove_from_outbox(&root, &["a".into(), "never-queued".into()]).unwrap();
+        assert_eq!(read_outbox(&root).unwrap(), vec![event("b", 2)]);
+        fs_err::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn two_runners_sending_at_once_lose_no_event() {
+        // One runner's send removes what the server acknowledged while the
+        // other adds an event: the new one stays.
+        let root = scratch("two");
+        let event = |id: &str| Event {
+            id: id.into(),
+            exercise: "why".into(),
+            solved: true,
+            failing: vec![],
+            hints: 0,
+            seconds: 1,
+            at: 1,
+        };
+        append(&root, &event("first")).unwrap();
+        let seen = read_outbox(&root).unwrap();
+        append(&root, &event("second")).unwrap();
+        let acked: Vec<String> = seen.iter().map(|e| e.id.clone()).collect();
+        remove_from_outbox(&root, &acked).unwrap();
+        assert_eq!(read_outbox(&root).unwrap(), vec![event("second")]);
         fs_err::remove_dir_all(root).unwrap();
     }
 }
