@@ -24,22 +24,13 @@
 import { chromium } from "playwright-core";
 import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync, renameSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
+import { check, failures, summary } from "./tally.mjs";
 
 const base = process.env.BASE_URL ?? "http://127.0.0.1:3000/";
 const root = process.env.COURSE_ROOT ?? join(import.meta.dirname, "../..");
 const shots = process.env.SHOTS_DIR ?? join(root, "target/ci-artifacts");
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-let passed = 0;
-const failures = [];
-function check(ok, what) {
-    if (ok) {
-        passed += 1;
-    } else {
-        failures.push(what);
-        console.log(`  ✗ ${what}`);
-    }
-}
 
 function htmlPages(dir, bookDir = dir) {
     const pages = [];
@@ -256,5 +247,5 @@ if (!existsSync(latestRun)) {
 await browser.close();
 console.log(`\nScreenshots: ${join(shots, "why-your-turn-status.png")}, ${join(shots, "why-your-turn-timeline.png")}, ${join(shots, "why-predict-the-timeline.png")}, ${join(shots, "search-child-token.png")}`);
 console.log(`browser-check: ${failures.length === 0 ? "everything passes" : `${failures.length} problems`}`);
-console.log(`${passed} passed, ${failures.length} failed`);
+console.log(summary());
 process.exit(failures.length === 0 ? 0 : 1);

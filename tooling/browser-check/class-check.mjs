@@ -20,22 +20,13 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { check, failures, summary } from "./tally.mjs";
 
 const root = process.env.COURSE_ROOT ?? join(import.meta.dirname, "../..");
 const server = process.env.CLASS_SERVER ?? join(root, "target/debug/lab-class");
 const shots = process.env.SHOTS_DIR ?? join(root, "target/ci-artifacts");
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-let passed = 0;
-const failures = [];
-function check(ok, what) {
-    if (ok) {
-        passed += 1;
-    } else {
-        failures.push(what);
-        console.log(`  ✗ ${what}`);
-    }
-}
 
 // Every wait is bounded: a hang fails with a message.
 const within = (ms, what, promise) =>
@@ -154,5 +145,5 @@ try {
     rmSync(dbDir, { recursive: true, force: true });
 }
 
-console.log(`${passed} passed, ${failures.length} failed`);
+console.log(summary());
 process.exit(failures.length === 0 ? 0 : 1);

@@ -247,7 +247,7 @@ fn headings(text: &str) -> Vec<String> {
 }
 
 /// The text from a heading to the next heading of the same level.
-fn section<'t>(text: &'t str, heading: &str) -> &'t str {
+pub(crate) fn section<'t>(text: &'t str, heading: &str) -> &'t str {
     let Some(start) = text.find(heading) else {
         return "";
     };

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::book_check::section;
 use crate::files::{read, write_if_changed};
 
 pub const KEY: &str = "quizzes/questions.toml";
@@ -200,16 +201,6 @@ fn answer_problems(q: &Question) -> Vec<String> {
         _ => {}
     }
     problems
-}
-
-/// The text from a heading to the next heading of the same level.
-fn section<'t>(text: &'t str, heading: &str) -> &'t str {
-    let Some(start) = text.find(heading) else {
-        return "";
-    };
-    let body = &text[start + heading.len()..];
-    let end = body.find("\n## ").unwrap_or(body.len());
-    &body[..end]
 }
 
 #[cfg(test)]

@@ -178,14 +178,7 @@ mod tests {
     fn the_latest_run_keeps_the_failing_tests_timelines_only() {
         let root = std::env::temp_dir().join(format!("lab-runs-{}", std::process::id()));
         let _ = fs_err::remove_dir_all(&root);
-        let exercise = Exercise {
-            name: "why".into(),
-            dir: "01_why".into(),
-            chapter: "why.md".into(),
-            topics: vec![],
-            starter_fails: vec![],
-            hints: vec!["h".into()],
-        };
+        let exercise = Exercise::for_tests("why", "01_why", "why.md");
         let dir = fresh_dir(&root, &exercise).unwrap();
         write(&dir.join("fails.json"), timeline("fails", true)).unwrap();
         write(&dir.join("passes.json"), timeline("passes", false)).unwrap();

@@ -308,14 +308,7 @@ mod tests {
 
     #[test]
     fn the_figure_is_the_same_story_with_the_most_work_after_the_stop() {
-        let exercise = Exercise {
-            name: "why".into(),
-            dir: "01_why".into(),
-            chapter: "why.md".into(),
-            topics: vec![],
-            starter_fails: vec![],
-            hints: vec!["h".into()],
-        };
+        let exercise = Exercise::for_tests("why", "01_why", "why.md");
         let cancelled = [(5.0, "caller"), (1.0, "step")];
         let starter = BTreeMap::from([
             // Late work, but the solution's run stopped at another instant
