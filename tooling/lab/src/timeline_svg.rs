@@ -103,7 +103,7 @@ fn draw_panel(out: &mut String, axis: &Axis, panel: &Panel<'_>, top: f64) -> f64
         top + 12.0,
         escape(panel.title)
     );
-    let lanes = lanes(run);
+    let (lanes, lane_of) = lanes(run);
     let first = top + 22.0;
     let bottom = first + LANE * lanes.len().max(1) as f64;
     let stop = run.stop_at();
@@ -123,7 +123,9 @@ fn draw_panel(out: &mut String, axis: &Axis, panel: &Panel<'_>, top: f64) -> f64
         for event in run
             .events
             .iter()
-            .filter(|event| lane_name(run, &event.lane) == *lane)
+            .zip(&lane_of)
+            .filter(|(_, name)| *name == lane)
+            .map(|(event, _)| event)
         {
             count += 1;
             let is_late = stop.is_some_and(|stop| event.at > stop)
@@ -171,31 +173,27 @@ fn draw_panel(out: &mut String, axis: &Axis, panel: &Panel<'_>, top: f64) -> f64
     bottom
 }
 
-/// The lanes in the order they first appear, the ninth and later merged.
-fn lanes(run: &TestTimeline) -> Vec<String> {
-    let mut lanes: Vec<String> = Vec::new();
-    for event in &run.events {
-        let lane = lane_name(run, &event.lane);
-        if !lanes.contains(&lane) {
-            lanes.push(lane);
-        }
-    }
-    lanes
-}
-
-/// A lane's name as drawn: the first `MAX_LANES - 1` lanes keep theirs, the
-/// rest share "other".
-fn lane_name(run: &TestTimeline, lane: &str) -> String {
+/// The lanes in the order they first appear, and each event's lane as
+/// drawn: beyond `MAX_LANES`, the lanes from the eighth on share "other".
+fn lanes(run: &TestTimeline) -> (Vec<String>, Vec<String>) {
     let mut seen: Vec<&str> = Vec::new();
     for event in &run.events {
         if !seen.contains(&event.lane.as_str()) {
             seen.push(&event.lane);
         }
     }
-    match seen.iter().position(|name| *name == lane) {
+    let drawn = |lane: &str| match seen.iter().position(|name| *name == lane) {
         Some(index) if seen.len() > MAX_LANES && index >= MAX_LANES - 1 => "other".to_owned(),
         _ => lane.to_owned(),
+    };
+    let lane_of: Vec<String> = run.events.iter().map(|event| drawn(&event.lane)).collect();
+    let mut lanes: Vec<String> = Vec::new();
+    for lane in &lane_of {
+        if !lanes.contains(lane) {
+            lanes.push(lane.clone());
+        }
     }
+    (lanes, lane_of)
 }
 
 fn draw_axis(out: &mut String, axis: &Axis, y: f64) {

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use crate::Timeline;
 use crate::runs::{self, Run};
-use crate::timeline::Event;
 
 /// A teaching expectation: build it with what went wrong, then `check` it.
 #[must_use = "a lesson does nothing until `check` is called"]
@@ -20,10 +19,10 @@ pub struct Lesson {
     chapter: &'static str,
     story: String,
     question: Option<String>,
-    timeline: Option<String>,
-    /// The events behind `timeline`, and when they were read, for the
-    /// learner's diagram (see `runs`).
-    events: Option<(Vec<Event>, Duration)>,
+    /// The timeline to show, and when it was handed over. Rendered (and
+    /// saved for the learner's diagram, see `runs`) only when the lesson is
+    /// checked: a passing lesson, the common case, costs a clone of an `Arc`.
+    timeline: Option<(Timeline, Duration)>,
     ended_at: Option<Duration>,
 }
 
@@ -36,7 +35,6 @@ impl Lesson {
             story: story.into(),
             question: None,
             timeline: None,
-            events: None,
             ended_at: None,
         }
     }
@@ -49,8 +47,7 @@ impl Lesson {
 
     /// Shows the timeline in the failure message.
     pub fn timeline(mut self, timeline: &Timeline) -> Self {
-        self.timeline = Some(timeline.render());
-        self.events = Some((timeline.events(), timeline.now()));
+        self.timeline = Some((timeline.clone(), timeline.now()));
         self
     }
 
@@ -80,15 +77,16 @@ impl Lesson {
 
     /// Leaves the timeline for `cargo lab` when it asked for one.
     fn save(&self, failed: bool) {
-        let Some((events, now)) = &self.events else {
+        let Some((timeline, now)) = &self.timeline else {
             return;
         };
+        let events = timeline.events();
         runs::save(&Run {
             failed,
             story: &self.story,
             question: self.question.as_deref(),
             chapter: self.chapter,
-            events,
+            events: &events,
             now: *now,
             ended_at: self.ended_at,
         });
@@ -99,9 +97,9 @@ impl Lesson {
         if let Some(question) = &self.question {
             text.push_str(&format!("\n  {question}"));
         }
-        if let Some(timeline) = &self.timeline {
+        if let Some((timeline, _)) = &self.timeline {
             text.push_str("\n\n  What happened (virtual time):\n");
-            text.push_str(timeline);
+            text.push_str(&timeline.render());
         } else {
             text.push('\n');
         }
