@@ -72,11 +72,7 @@ async fn forty_learners_reporting_at_once_lose_nothing_that_was_acknowledged() {
     assert_eq!(view["learners"].as_array().unwrap().len(), LEARNERS);
     let on_the_page = view["events"].as_u64().unwrap() as usize;
 
-    server.shutdown.cancel();
-    bounded(Duration::from_secs(5), "the graceful shutdown", server.task)
-        .await
-        .unwrap()
-        .unwrap();
+    server.stop_gracefully().await;
     let store = lab_class::store::Store::open(&dir.join("class.db"))
         .await
         .unwrap();

@@ -72,8 +72,7 @@ async fn every_bad_input_is_refused_clearly_and_changes_nothing() {
         assert!(policy.contains("connect-src 'self'") && policy.contains("default-src 'none'"), "{policy}");
         assert!(!page.text().await.unwrap().contains("innerHTML"), "the page writes data as text only");
 
-        server.shutdown.cancel();
-        bounded(Duration::from_secs(5), "the graceful shutdown", server.task).await.unwrap().unwrap();
+        server.stop_gracefully().await;
         std::fs::remove_dir_all(dir).unwrap();
     })
     .await;
@@ -102,11 +101,7 @@ async fn a_re_sent_event_is_acknowledged_again_and_stored_once_and_markup_stays_
             "the_report_stops_when_its_caller_drops_it"
         );
         assert_eq!(view["stuck"][0]["name"], name);
-        server.shutdown.cancel();
-        bounded(Duration::from_secs(5), "the graceful shutdown", server.task)
-            .await
-            .unwrap()
-            .unwrap();
+        server.stop_gracefully().await;
         std::fs::remove_dir_all(dir).unwrap();
     })
     .await;
@@ -145,11 +140,7 @@ async fn a_flood_from_one_learner_is_rate_limited_and_only_what_was_accepted_is_
             accepted + 1,
             "only accepted reports are stored"
         );
-        server.shutdown.cancel();
-        bounded(Duration::from_secs(5), "the graceful shutdown", server.task)
-            .await
-            .unwrap()
-            .unwrap();
+        server.stop_gracefully().await;
         std::fs::remove_dir_all(dir).unwrap();
     })
     .await;

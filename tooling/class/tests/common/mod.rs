@@ -40,6 +40,18 @@ pub struct InProcess {
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
+impl InProcess {
+    /// Ctrl+C, as the server sees it: the token is cancelled, and the server
+    /// must have drained and closed its database within 5 s.
+    pub async fn stop_gracefully(self) {
+        self.shutdown.cancel();
+        bounded(Duration::from_secs(5), "the graceful shutdown", self.task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
 pub async fn start_in_process(db: &Path) -> InProcess {
     let shutdown = CancellationToken::new();
     let options = lab_class::Options {
